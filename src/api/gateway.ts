@@ -1,0 +1,17 @@
+import type { Config, SourceConfig } from '../config/load.ts';
+import type { IngestOutcome } from '../core/ingest.ts';
+import type { ManageOutcome } from '../core/manage.ts';
+import type { AlertEvent } from '../domain/alert.ts';
+import type { AlertRow, Db, DeliveryRow } from '../storage/schema.ts';
+import type { Metrics } from './metrics.ts';
+
+/** What the HTTP layer needs from the running gateway; app.ts provides it. */
+export interface Gateway {
+  config(): Config;
+  db: Db;
+  metrics: Metrics;
+  ingest(source: SourceConfig, events: AlertEvent[], destination?: string): Promise<IngestOutcome>;
+  retryDelivery(id: number): Promise<ManageOutcome<DeliveryRow>>;
+  actOnAlert(id: string, action: 'acknowledge' | 'resolve'): Promise<ManageOutcome<AlertRow>>;
+  ready(): Promise<{ ok: boolean; reason?: string }>;
+}

@@ -1,0 +1,60 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { SourceConfig } from '../config/load.ts';
+import { sourceTypes } from '../sources/registry.ts';
+import { bearerToken, tokenMatches } from './auth.ts';
+import { ApiError, badRequest, unauthorized } from './errors.ts';
+import type { Gateway } from './gateway.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    tocsinSource?: SourceConfig;
+  }
+}
+
+/** Storage down is our fault, and a 503 is what makes Alertmanager (which never retries a 429) send again. */
+function unavailable(): ApiError {
+  return new ApiError(503, 'unavailable', 'tocsin cannot store alerts right now; retry shortly', undefined, { 'retry-after': '5' });
+}
+
+export function registerIngestRoutes(app: FastifyInstance, gw: Gateway): void {
+  const maxBody = Math.max(gw.config().bodyLimit, ...[...gw.config().sources.values()].map((s) => s.bodyLimit));
+
+  // Auth before the body is read: an unknown source and a wrong token get the same answer, and cost us nothing.
+  const authenticate = async (request: FastifyRequest<{ Params: { source: string } }>) => {
+    const source = gw.config().sources.get(request.params.source);
+    if (!source || !tokenMatches(bearerToken(request.headers.authorization), source.token)) {
+      gw.metrics.reject(source ? source.name : '(unknown)', 401);
+      throw unauthorized('missing or invalid bearer token for this source');
+    }
+    const length = Number(request.headers['content-length'] ?? 0);
+    if (length > source.bodyLimit) throw new ApiError(413, 'body_too_large', `the body is ${length} bytes; this source accepts at most ${source.bodyLimit} (body_limit)`);
+    request.tocsinSource = source;
+  };
+
+  app.post<{ Params: { source: string }; Querystring: Record<string, string | undefined> }>(
+    '/ingest/:source',
+    { bodyLimit: maxBody, onRequest: authenticate },
+    async (request, reply) => {
+      const source = request.tocsinSource!;
+      const type = sourceTypes[source.type]!;
+      const parsed = await type.parse(request.body, { source: source.name, options: source.options, query: request.query });
+      if (!parsed.ok) {
+        gw.metrics.reject(source.name, 400);
+        throw badRequest(parsed.problems);
+      }
+      let outcome;
+      try {
+        outcome = await gw.ingest(source, parsed.value.events, parsed.value.destination);
+      } catch (e) {
+        request.log.error({ err: e, source: source.name }, 'ingest failed');
+        gw.metrics.reject(source.name, 503);
+        throw unavailable();
+      }
+      if (!outcome.ok) {
+        gw.metrics.reject(source.name, 400);
+        throw new ApiError(400, 'unknown_destination', outcome.message);
+      }
+      return reply.code(202).send({ results: outcome.results });
+    },
+  );
+}

@@ -1,0 +1,99 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { findAlert, listAlerts, listTransitions } from '../storage/alerts-repo.ts';
+import { findDelivery, listAttempts, listDeliveries } from '../storage/deliveries-repo.ts';
+import { bearerToken, tokenMatches } from './auth.ts';
+import { ApiError, badRequest, notFound, unauthorized } from './errors.ts';
+import type { Gateway } from './gateway.ts';
+import { alertView, deliveryView, transitionView } from './views.ts';
+
+const limit = z.coerce.number().int().min(1).max(500).default(100);
+const alertQuery = z
+  .object({ status: z.enum(['firing', 'acknowledged', 'resolved']).optional(), source: z.string().optional(), unrouted: z.enum(['true', 'false']).optional(), limit, cursor: z.string().optional() })
+  .strict();
+const deliveryQuery = z
+  .object({
+    status: z.enum(['pending', 'in_flight', 'delivered', 'dead', 'skipped', 'superseded']).optional(),
+    destination: z.string().optional(),
+    alert_id: z.string().optional(),
+    limit,
+    cursor: z.coerce.number().int().optional(),
+  })
+  .strict();
+
+function query<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, q: unknown): T {
+  const r = schema.safeParse(q);
+  if (r.success) return r.data;
+  throw badRequest(r.error.issues.map((i) => ({ field: i.path.join('.') || '(query)', message: i.code === 'unrecognized_keys' ? `unknown parameter(s) ${i.keys.join(', ')}` : i.message })));
+}
+
+const encodeCursor = (updatedAt: number, id: string) => Buffer.from(`${updatedAt}:${id}`).toString('base64url');
+function decodeCursor(c: string | undefined) {
+  if (!c) return undefined;
+  const m = /^(\d+):(.+)$/.exec(Buffer.from(c, 'base64url').toString());
+  if (!m) throw badRequest([{ field: 'cursor', message: 'not a cursor returned by this API' }]);
+  return { updatedAt: Number(m[1]), id: m[2]! };
+}
+
+/** `/api/v1/…`: read state, act on alerts, inspect and retry deliveries. Everything needs the admin token. */
+export function registerManagementRoutes(app: FastifyInstance, gw: Gateway): void {
+  app.register(async (api) => {
+    api.addHook('onRequest', async (request) => {
+      const expected = gw.config().adminToken;
+      if (!expected) throw new ApiError(401, 'unauthorized', 'the management API is disabled: set admin_token in the config');
+      if (!tokenMatches(bearerToken(request.headers.authorization), expected)) throw unauthorized('missing or invalid admin token');
+    });
+
+    api.get('/alerts', async (request) => {
+      const q = query(alertQuery, request.query);
+      const rows = await listAlerts(gw.db, { state: q.status, source: q.source, unrouted: q.unrouted === 'true', before: decodeCursor(q.cursor), limit: q.limit });
+      const last = rows.at(-1);
+      return { alerts: rows.map(alertView), next_cursor: rows.length === q.limit && last ? encodeCursor(last.updated_at, last.id) : null };
+    });
+
+    api.get<{ Params: { id: string } }>('/alerts/:id', async (request) => {
+      const a = await findAlert(gw.db, request.params.id);
+      if (!a) throw notFound(`alert ${request.params.id}`);
+      const [transitions, deliveries] = await Promise.all([listTransitions(gw.db, a.id), listDeliveries(gw.db, { alertId: a.id, limit: 200 })]);
+      return { alert: alertView(a), transitions: transitions.map(transitionView), deliveries: deliveries.map(deliveryView) };
+    });
+
+    for (const action of ['acknowledge', 'resolve'] as const) {
+      api.post<{ Params: { id: string } }>(`/alerts/:id/${action}`, async (request) => {
+        const r = await gw.actOnAlert(request.params.id, action);
+        if (!r.ok) throw new ApiError(r.status, r.code, r.message);
+        return { alert: alertView(r.value) };
+      });
+    }
+
+    api.get('/deliveries', async (request) => {
+      const q = query(deliveryQuery, request.query);
+      const rows = await listDeliveries(gw.db, { status: q.status, destination: q.destination, alertId: q.alert_id, beforeId: q.cursor, limit: q.limit });
+      return { deliveries: rows.map(deliveryView), next_cursor: rows.length === q.limit ? rows.at(-1)!.id : null };
+    });
+
+    api.get<{ Params: { id: string } }>('/deliveries/:id', async (request) => {
+      const id = Number(request.params.id);
+      const d = Number.isInteger(id) ? await findDelivery(gw.db, id) : undefined;
+      if (!d) throw notFound(`delivery ${request.params.id}`);
+      const attempts = await listAttempts(gw.db, d.id);
+      return {
+        delivery: deliveryView(d),
+        attempts: attempts.map((a) => ({ at: new Date(Number(a.at)).toISOString(), outcome: a.outcome, status_code: a.status_code, latency_ms: a.latency_ms, request_id: a.request_id, error: a.error })),
+      };
+    });
+
+    api.post<{ Params: { id: string } }>('/deliveries/:id/retry', async (request) => {
+      const id = Number(request.params.id);
+      if (!Number.isInteger(id)) throw notFound(`delivery ${request.params.id}`);
+      const r = await gw.retryDelivery(id);
+      if (!r.ok) throw new ApiError(r.status, r.code, r.message);
+      return { delivery: deliveryView(r.value) };
+    });
+
+    api.get('/destinations', async () => ({
+      destinations: [...gw.config().destinations.values()].map((d) => ({ name: d.name, type: d.type })),
+    }));
+    api.get('/sources', async () => ({ sources: [...gw.config().sources.values()].map((s) => ({ name: s.name, type: s.type, ingest_path: `/ingest/${s.name}` })) }));
+  }, { prefix: '/api/v1' });
+}

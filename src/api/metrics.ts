@@ -1,0 +1,53 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DeliveryObserver } from '../delivery/worker.ts';
+import type { IngestResultKind } from '../domain/lifecycle.ts';
+
+/** The /metrics registry. Queue depth is read from the database at scrape time, so every instance reports the truth. */
+export class Metrics implements DeliveryObserver {
+  readonly registry = new Registry();
+  private readonly ingested = new Counter({ name: 'tocsin_ingested_alerts_total', help: 'Alerts received, by source and result', labelNames: ['source', 'result'], registers: [this.registry] });
+  private readonly rejected = new Counter({ name: 'tocsin_ingest_rejected_total', help: 'Ingest requests refused, by source and HTTP status', labelNames: ['source', 'status'], registers: [this.registry] });
+  private readonly deliveries = new Counter({ name: 'tocsin_delivery_attempts_total', help: 'Delivery attempts, by destination and outcome (delivered, retry, failed)', labelNames: ['destination', 'outcome'], registers: [this.registry] });
+  private readonly latency = new Histogram({
+    name: 'tocsin_delivery_latency_seconds',
+    help: 'Time of one delivery attempt to a destination',
+    labelNames: ['destination'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  private readonly waits = new Counter({ name: 'tocsin_rate_limit_waits_total', help: 'Times a destination waited for its client-side rate limit', labelNames: ['destination'], registers: [this.registry] });
+  private readonly waitSeconds = new Counter({ name: 'tocsin_rate_limit_wait_seconds_total', help: 'Time spent waiting for the client-side rate limit', labelNames: ['destination'], registers: [this.registry] });
+  readonly queueDepth: Gauge;
+
+  constructor(collectQueue: () => Promise<{ destination: string; status: string; n: number }[]>) {
+    const depth = new Gauge({
+      name: 'tocsin_delivery_queue',
+      help: 'Deliveries by destination and status (pending, in_flight, dead)',
+      labelNames: ['destination', 'status'],
+      registers: [this.registry],
+      async collect() {
+        depth.reset();
+        for (const r of await collectQueue()) depth.set({ destination: r.destination, status: r.status }, r.n);
+      },
+    });
+    this.queueDepth = depth;
+  }
+
+  ingest(source: string, result: IngestResultKind): void {
+    this.ingested.inc({ source, result });
+  }
+
+  reject(source: string, status: number): void {
+    this.rejected.inc({ source, status: String(status) });
+  }
+
+  attempt(destination: string, outcome: string, latencyMs: number): void {
+    this.deliveries.inc({ destination, outcome });
+    this.latency.observe({ destination }, latencyMs / 1000);
+  }
+
+  rateLimitWait(destination: string, ms: number): void {
+    this.waits.inc({ destination });
+    this.waitSeconds.inc({ destination }, ms / 1000);
+  }
+}

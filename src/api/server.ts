@@ -1,0 +1,41 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { errorHandler, notFound } from './errors.ts';
+import type { Gateway } from './gateway.ts';
+import { registerIngestRoutes } from './ingest-routes.ts';
+import { registerManagementRoutes } from './management-routes.ts';
+
+/** Query strings can carry secrets (`?token=` in other tools): log only the path. */
+const pathOf = (url: string) => url.split('?')[0];
+
+export function buildServer(gw: Gateway, logger: Logger): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // We log one line per request ourselves (onResponse), with the path only.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: gw.config().bodyLimit,
+    // Behind a proxy the real client matters for nothing we do; never trust X-Forwarded-* blindly.
+    trustProxy: false,
+  });
+  // Only JSON is accepted: fastify's built-in text/plain parser would hand a string to the parsers.
+  app.removeContentTypeParser('text/plain');
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => errorHandler(notFound(`route ${request.method} ${pathOf(request.url)}`) as never, request, reply));
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, path: pathOf(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const r = await gw.ready();
+    return reply.code(r.ok ? 200 : 503).send(r.ok ? { status: 'ready' } : { status: 'not_ready', reason: r.reason });
+  });
+  app.get('/metrics', async (_request, reply) => {
+    const text = await gw.metrics.registry.metrics();
+    return reply.type(gw.metrics.registry.contentType).send(text);
+  });
+
+  registerIngestRoutes(app, gw);
+  registerManagementRoutes(app, gw);
+  return app;
+}

@@ -1,0 +1,141 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { monotonicFactory } from 'ulid';
+import { buildServer } from './api/server.ts';
+import type { Gateway } from './api/gateway.ts';
+import { Metrics } from './api/metrics.ts';
+import type { Config } from './config/load.ts';
+import { ingest } from './core/ingest.ts';
+import { actOnAlert, retryDelivery } from './core/manage.ts';
+import { DestinationWorker } from './delivery/worker.ts';
+import { systemClock, type Clock } from './domain/clock.ts';
+import { destinationTypes } from './destinations/registry.ts';
+import type { Destination } from './destinations/types.ts';
+import { queueDepths } from './storage/deliveries-repo.ts';
+import { GroupCommit } from './storage/group-commit.ts';
+import { ping } from './storage/migrations.ts';
+import type { Db } from './storage/schema.ts';
+import { openSqlite } from './storage/sqlite.ts';
+
+export interface RunningApp {
+  url: string;
+  server: FastifyInstance;
+  db: Db;
+  /** Applies a new config (SIGHUP): sources, routes and destinations change; listen and storage need a restart. */
+  reload(config: Config): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function openStorage(config: Config): Promise<Db> {
+  if ('sqlite' in config.storage) return openSqlite({ path: config.storage.sqlite });
+  throw new Error('storage.postgres is not supported yet: use storage.sqlite');
+}
+
+async function createDestinations(config: Config, logger: Logger): Promise<Map<string, Destination>> {
+  const out = new Map<string, Destination>();
+  for (const d of config.destinations.values()) out.set(d.name, await destinationTypes[d.type]!.create(d.name, d.config, { logger }));
+  return out;
+}
+
+/** The composition root: storage → destinations → ingest → delivery workers → HTTP. */
+export async function startApp(initial: Config, logger: Logger, clock: Clock = systemClock): Promise<RunningApp> {
+  let config = initial;
+  const db = await openStorage(config);
+  const commits = new GroupCommit(db);
+  const metrics = new Metrics(() => queueDepths(db));
+  const newId = monotonicFactory();
+  const workers = new Map<string, DestinationWorker>();
+
+  const startWorker = async (destination: Destination) => {
+    const w = new DestinationWorker({
+      db,
+      destination,
+      clock,
+      random: Math.random,
+      logger: logger.child({ component: 'delivery' }),
+      observer: metrics,
+      concurrency: config.delivery.concurrency,
+      maxRetryAgeMs: config.delivery.maxRetryAgeMs,
+      pollIntervalMs: config.delivery.pollIntervalMs,
+    });
+    workers.set(destination.name, w);
+    await w.start();
+  };
+  for (const d of (await createDestinations(config, logger)).values()) await startWorker(d);
+
+  const wake = (names: Iterable<string>) => {
+    for (const n of names) workers.get(n)?.wake();
+  };
+
+  let routing = { routes: config.routes, destinations: new Set(config.destinations.keys()) as ReadonlySet<string> };
+  const ingestDeps = {
+    commits,
+    clock,
+    newId: () => newId(clock.now()),
+    routing: () => routing,
+    observe: (source: string, result: Parameters<Metrics['ingest']>[1]) => metrics.ingest(source, result),
+  };
+
+  const gateway: Gateway = {
+    config: () => config,
+    db,
+    metrics,
+    async ingest(_source, events, destination) {
+      const r = await ingest(ingestDeps, events, destination);
+      if (r.ok) wake(r.enqueued);
+      return r;
+    },
+    async retryDelivery(id) {
+      const r = await retryDelivery(commits, clock, id);
+      if (r.ok && r.wake) wake(r.wake);
+      return r;
+    },
+    async actOnAlert(id, action) {
+      const r = await actOnAlert(commits, clock, id, action);
+      if (r.ok && r.wake) wake(r.wake);
+      return r;
+    },
+    async ready() {
+      try {
+        await ping(db);
+        return { ok: true };
+      } catch (e) {
+        return { ok: false, reason: `database: ${(e as Error).message}` };
+      }
+    },
+  };
+
+  const server = buildServer(gateway, logger);
+  await server.listen({ host: config.listen.host, port: config.listen.port });
+  const addr = server.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.listen.port;
+  const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
+
+  return {
+    url: `http://${host}:${port}`,
+    server,
+    db,
+    async reload(next) {
+      const destinations = await createDestinations(next, logger);
+      for (const [name, w] of workers) {
+        if (!destinations.has(name)) {
+          await w.stop();
+          workers.delete(name);
+        }
+      }
+      config = { ...next, listen: config.listen, storage: config.storage };
+      routing = { routes: next.routes, destinations: new Set(next.destinations.keys()) };
+      for (const d of destinations.values()) {
+        const w = workers.get(d.name);
+        if (w) w.replace(d);
+        else await startWorker(d);
+      }
+      logger.info({ sources: next.sources.size, destinations: next.destinations.size, routes: next.routes.length }, 'configuration reloaded');
+    },
+    async close() {
+      await server.close();
+      await Promise.all([...workers.values()].map((w) => w.stop()));
+      await db.destroy();
+    },
+  };
+}

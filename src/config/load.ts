@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { destinationTypes } from '../destinations/registry.ts';
+import { compileMatcher, type MatchOp } from '../routing/matchers.ts';
+import type { Route } from '../routing/routes.ts';
+import { sourceTypes } from '../sources/registry.ts';
+import { expandEnv, resolveSecretFiles, type ConfigProblem } from './expand.ts';
+import { configSchema, type RawRoute } from './schema.ts';
+
+export interface SourceConfig {
+  name: string;
+  type: string;
+  token: string;
+  bodyLimit: number;
+  options: unknown;
+}
+
+export interface DestinationConfig {
+  name: string;
+  type: string;
+  config: { type: string } & Record<string, unknown>;
+}
+
+export interface Config {
+  listen: { host: string; port: number };
+  storage: { sqlite: string } | { postgres: string };
+  adminToken: string | undefined;
+  logLevel: string;
+  bodyLimit: number;
+  sources: Map<string, SourceConfig>;
+  destinations: Map<string, DestinationConfig>;
+  routes: Route[];
+  delivery: { concurrency: number; maxRetryAgeMs: number; pollIntervalMs: number };
+  /** Where relative paths in the file are resolved from. */
+  baseDir: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p.path || '(top level)'}: ${p.message}`).join('\n')}`);
+  }
+}
+
+function zodProblems(error: z.ZodError, prefix: string): ConfigProblem[] {
+  return error.issues.map((i) => {
+    const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
+    if (i.code === 'unrecognized_keys') return { path, message: `unknown key(s): ${i.keys.join(', ')}` };
+    if (i.code === 'invalid_union' && i.unionErrors.length) {
+      const first = i.unionErrors.flatMap((u) => u.issues)[0];
+      return { path: [path, ...(first?.path ?? []).map(String)].filter(Boolean).join('.'), message: first?.message ?? i.message };
+    }
+    return { path, message: i.message };
+  });
+}
+
+function compileRoutes(raw: RawRoute[], destinations: Set<string>, problems: ConfigProblem[]): Route[] {
+  return raw.map((r, i) => {
+    const to = r.to.filter((d) => {
+      if (destinations.has(d)) return true;
+      problems.push({ path: `routes[${i}].to`, message: `unknown destination "${d}" (configured: ${[...destinations].join(', ') || 'none'})` });
+      return false;
+    });
+    const matchers = Object.entries(r.match).flatMap(([label, v]) => {
+      const [op, value] = typeof v === 'string' ? (['=', v] as const) : (Object.entries(v)[0] as [MatchOp, string]);
+      try {
+        return [compileMatcher(label, op as MatchOp, value)];
+      } catch (e) {
+        problems.push({ path: `routes[${i}].match.${label}`, message: `invalid regular expression: ${(e as Error).message}` });
+        return [];
+      }
+    });
+    return { matchers, to, continue: r.continue };
+  });
+}
+
+/** Validates a parsed config document. Every problem names its key path; all are reported at once. */
+export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: string): Config {
+  const problems: ConfigProblem[] = [];
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError([{ path: '', message: 'the file must hold a YAML mapping' }]);
+  const expanded = resolveSecretFiles(expandEnv(doc, env, '', problems), baseDir, '', problems);
+  if (problems.length) throw new ConfigError(problems);
+  const parsed = configSchema.safeParse(expanded);
+  if (!parsed.success) throw new ConfigError(zodProblems(parsed.error, ''));
+  const raw = parsed.data;
+
+  const sources = new Map<string, SourceConfig>();
+  for (const [name, s] of Object.entries(raw.sources)) {
+    const type = sourceTypes[s.type];
+    if (!type) {
+      problems.push({ path: `sources.${name}.type`, message: `unknown source type "${s.type}" (known: ${Object.keys(sourceTypes).join(', ')})` });
+      continue;
+    }
+    const { type: _t, token, body_limit, ...rest } = s;
+    const options = type.options.safeParse(rest);
+    if (!options.success) {
+      problems.push(...zodProblems(options.error, `sources.${name}`));
+      continue;
+    }
+    sources.set(name, { name, type: s.type, token, bodyLimit: body_limit ?? raw.body_limit, options: options.data });
+  }
+
+  const destinations = new Map<string, DestinationConfig>();
+  for (const [name, d] of Object.entries(raw.destinations)) {
+    const type = destinationTypes[d.type];
+    if (!type) {
+      problems.push({ path: `destinations.${name}.type`, message: `unknown destination type "${d.type}" (known: ${Object.keys(destinationTypes).join(', ')})` });
+      continue;
+    }
+    const c = type.config.safeParse(d);
+    if (!c.success) {
+      problems.push(...zodProblems(c.error, `destinations.${name}`));
+      continue;
+    }
+    destinations.set(name, { name, type: d.type, config: c.data as DestinationConfig['config'] });
+  }
+
+  // No routes at all: everything goes to every destination, which is what a one-destination setup expects.
+  const rawRoutes: RawRoute[] = raw.routes ?? (destinations.size ? [{ match: {}, to: [...destinations.keys()], continue: false }] : []);
+  const routes = compileRoutes(rawRoutes, new Set(Object.keys(raw.destinations)), problems);
+  if (problems.length) throw new ConfigError(problems);
+
+  return {
+    listen: raw.listen,
+    storage: 'sqlite' in raw.storage ? { sqlite: resolve(baseDir, raw.storage.sqlite) } : raw.storage,
+    adminToken: raw.admin_token,
+    logLevel: raw.log_level,
+    bodyLimit: raw.body_limit,
+    sources,
+    destinations,
+    routes,
+    delivery: { concurrency: raw.delivery.concurrency, maxRetryAgeMs: raw.delivery.max_retry_age, pollIntervalMs: raw.delivery.poll_interval },
+    baseDir,
+  };
+}
+
+export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError([{ path: '', message: `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
+  }
+  const doc = parseDocument(text, { prettyErrors: true });
+  if (doc.errors.length) {
+    throw new ConfigError(doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0]! })));
+  }
+  return buildConfig(doc.toJS(), env, dirname(resolve(path)));
+}

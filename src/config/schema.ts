@@ -1,0 +1,75 @@
+import { z } from 'zod';
+
+const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
+const nameHint = 'letters, digits, - and _ (at most 63), starting with a letter or digit';
+
+const listen = z
+  .string()
+  .regex(/^(\[[0-9a-f:]+\]|[^:\s]+):\d{1,5}$/i, 'must be host:port, e.g. 127.0.0.1:8080')
+  .transform((s) => {
+    const i = s.lastIndexOf(':');
+    return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
+  });
+
+const storage = z.union([
+  z.object({ sqlite: z.string().min(1, 'must be a file path, e.g. ./data/tocsin.db') }).strict(),
+  z.object({ postgres: z.string().url('must be a postgres:// URL') }).strict(),
+]);
+
+const matchValue = z.union([
+  z.string(),
+  z.number().transform(String),
+  z.boolean().transform(String),
+  z
+    .object({ '=': z.string().optional(), '!=': z.string().optional(), '=~': z.string().optional(), '!~': z.string().optional() })
+    .strict()
+    .refine((o) => Object.keys(o).length === 1, 'give exactly one of "=", "!=", "=~", "!~"'),
+]);
+
+const route = z
+  .object({
+    match: z.record(matchValue).default({}),
+    to: z.union([z.string(), z.array(z.string()).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])),
+    continue: z.boolean().default(false),
+  })
+  .strict();
+
+const duration = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 30s, 5m, 24h')]).transform((v) => {
+  if (typeof v === 'number') return v * 1000;
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(v)!;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms'];
+  return Number(m[1]) * unit;
+});
+
+export const sourceBase = z
+  .object({
+    type: z.string({ required_error: 'say which kind of source this is, e.g. type: alerts' }),
+    token: z.string({ required_error: 'every source needs a token (or token_file) that senders present as a Bearer token' }).min(16, 'must be at least 16 characters: generate one with `openssl rand -hex 24`'),
+    body_limit: z.number().int().positive().optional(),
+  })
+  .passthrough();
+
+export const configSchema = z
+  .object({
+    listen: listen.default('127.0.0.1:8080'),
+    storage: storage.default({ sqlite: './data/tocsin.db' }),
+    admin_token: z.string().min(16, 'must be at least 16 characters: generate one with `openssl rand -hex 24`').optional(),
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    body_limit: z.number().int().positive().default(1024 * 1024),
+    sources: z.record(z.string().regex(NAME, `source names use ${nameHint}`), sourceBase).default({}),
+    destinations: z.record(z.string().regex(NAME, `destination names use ${nameHint}`), z.object({ type: z.string() }).passthrough()).default({}),
+    routes: z.array(route).optional(),
+    delivery: z
+      .object({
+        concurrency: z.number().int().min(1).max(64).default(4),
+        /** A delivery still failing after this long is dead-lettered rather than retried for ever. */
+        max_retry_age: duration.default('24h'),
+        poll_interval: duration.default('1s'),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+export type RawConfig = z.infer<typeof configSchema>;
+export type RawRoute = z.infer<typeof route>;

@@ -1,0 +1,58 @@
+import type { Clock } from '../domain/clock.ts';
+import { findAlert, insertTransition, updateAlert } from '../storage/alerts-repo.ts';
+import { findDelivery } from '../storage/deliveries-repo.ts';
+import type { GroupCommit } from '../storage/group-commit.ts';
+import type { AlertRow, DeliveryRow } from '../storage/schema.ts';
+import { enqueueFor, toPayload } from './ingest.ts';
+
+export type ManageOutcome<T> = { ok: true; value: T; wake?: string[] } | { ok: false; status: 404 | 409; code: string; message: string };
+
+/**
+ * Sends a dead (or skipped) delivery again. It carries the alert's latest state for that episode, not the stale one
+ * it died with, and later dead rows of the same episode are folded into it: one retry brings incident.io up to date.
+ */
+export async function retryDelivery(commits: GroupCommit, clock: Clock, id: number): Promise<ManageOutcome<DeliveryRow>> {
+  return commits.run(async (tx) => {
+    const row = await findDelivery(tx, id);
+    if (!row) return { ok: false, status: 404, code: 'not_found', message: `delivery ${id} not found` };
+    if (row.status !== 'dead') return { ok: false, status: 409, code: 'conflict', message: `delivery ${id} is ${row.status}; only dead deliveries can be retried` };
+    const now = clock.now();
+    const alert = await findAlert(tx, row.alert_id);
+    const payload = alert && alert.episode === row.episode ? JSON.stringify(toPayload(alert, alert.state === 'resolved' ? 'resolved' : 'firing', now)) : row.payload;
+    await tx
+      .updateTable('deliveries')
+      .set({ status: 'superseded', hint: `folded into the retry of delivery ${id}`, updated_at: now })
+      .where('destination', '=', row.destination)
+      .where('alert_id', '=', row.alert_id)
+      .where('episode', '=', row.episode)
+      .where('status', '=', 'dead')
+      .where('id', '>', id)
+      .execute();
+    const updated = await tx
+      .updateTable('deliveries')
+      .set({ status: 'pending', payload, next_attempt_at: now, created_at: now, updated_at: now, hint: null, last_error: null })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return { ok: true, value: updated, wake: [row.destination] };
+  });
+}
+
+/** A person acts on an alert through the API: acknowledge (tocsin-side only) or resolve (delivered like a source's). */
+export async function actOnAlert(commits: GroupCommit, clock: Clock, id: string, action: 'acknowledge' | 'resolve'): Promise<ManageOutcome<AlertRow>> {
+  return commits.run(async (tx) => {
+    const alert = await findAlert(tx, id);
+    if (!alert) return { ok: false, status: 404, code: 'not_found', message: `alert ${id} not found` };
+    const now = clock.now();
+    const to = action === 'resolve' ? 'resolved' : 'acknowledged';
+    if (alert.state === 'resolved') return { ok: false, status: 409, code: 'conflict', message: `alert ${id} is already resolved` };
+    if (alert.state === to) return { ok: true, value: alert };
+    const changes = action === 'resolve' ? { state: to, resolved_at: now, updated_at: now } : { state: to, acknowledged_at: now, updated_at: now };
+    const row: AlertRow = { ...alert, ...changes } as AlertRow;
+    await updateAlert(tx, id, changes as Partial<AlertRow>);
+    await insertTransition(tx, { alert_id: id, episode: alert.episode, kind: action === 'resolve' ? 'resolved' : 'acknowledged', from_state: alert.state, to_state: to, actor: 'api', content: '{}', at: now });
+    const destinations = JSON.parse(alert.routed_to) as string[];
+    if (action === 'resolve') await enqueueFor(tx, row, destinations, now);
+    return { ok: true, value: row, wake: action === 'resolve' ? destinations : [] };
+  });
+}

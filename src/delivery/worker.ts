@@ -1,0 +1,206 @@
+import type { Logger } from 'pino';
+import type { JsonObject } from '../domain/alert.ts';
+import type { Clock } from '../domain/clock.ts';
+import type { Destination, DeliveryPayload, SendOutcome } from '../destinations/types.ts';
+import {
+  attemptsSince,
+  claimDeliveries,
+  finishDelivery,
+  loadDestinationState,
+  newerPendingExists,
+  nextDueAt,
+  recordAttempt,
+  requeueInFlight,
+  saveDestinationState,
+} from '../storage/deliveries-repo.ts';
+import type { Db, DeliveryRow } from '../storage/schema.ts';
+import { nextAttemptDelay } from './retry-policy.ts';
+import { TokenBucket } from './token-bucket.ts';
+
+export interface DeliveryObserver {
+  attempt(destination: string, outcome: SendOutcome['kind'], latencyMs: number): void;
+  rateLimitWait(destination: string, ms: number): void;
+}
+
+export interface WorkerOptions {
+  db: Db;
+  destination: Destination;
+  clock: Clock;
+  random: () => number;
+  logger: Logger;
+  observer: DeliveryObserver;
+  concurrency: number;
+  maxRetryAgeMs: number;
+  pollIntervalMs: number;
+}
+
+/**
+ * One loop per destination (DESIGN.md): it alone talks to the destination, so the rate limit and per-alert order
+ * hold. It claims only as many rows as it has tokens for, so rows waiting on the rate limit stay pending and keep
+ * coalescing instead of sitting in flight with stale payloads.
+ */
+export class DestinationWorker {
+  private destination: Destination;
+  private bucket: TokenBucket | undefined;
+  private running = false;
+  private inFlight = new Set<Promise<void>>();
+  private pausedUntil = 0;
+  private wakeUp: (() => void) | undefined;
+  private loop: Promise<void> | undefined;
+
+  constructor(private readonly o: WorkerOptions) {
+    this.destination = o.destination;
+  }
+
+  get name(): string {
+    return this.destination.name;
+  }
+
+  async start(): Promise<void> {
+    const { db, clock } = this.o;
+    await requeueInFlight(db, clock.now(), this.name);
+    // A restart must not hand out a full burst that the last minute already spent.
+    const recent = await attemptsSince(db, this.name, clock.now() - 60_000);
+    const { perMinute, burst } = this.destination.rateLimit;
+    this.bucket = new TokenBucket(perMinute, burst, clock, Math.min(burst, perMinute - recent));
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Config reload: the new settings apply from the next send. */
+  replace(destination: Destination): void {
+    const old = this.destination;
+    this.destination = destination;
+    const { perMinute, burst } = destination.rateLimit;
+    if (perMinute !== old.rateLimit.perMinute || burst !== old.rateLimit.burst) this.bucket = new TokenBucket(perMinute, burst, this.o.clock, 0);
+    void old.close?.();
+    this.wake();
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, Math.max(0, ms));
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  private async run(): Promise<void> {
+    const { db, clock, logger } = this.o;
+    while (this.running) {
+      try {
+        const now = clock.now();
+        if (this.pausedUntil > now) {
+          await this.sleep(this.pausedUntil - now);
+          continue;
+        }
+        const free = this.o.concurrency - this.inFlight.size;
+        if (free <= 0) {
+          await Promise.race([...this.inFlight, this.sleep(this.o.pollIntervalMs)]);
+          continue;
+        }
+        const tokens = this.bucket!.available();
+        if (tokens < 1) {
+          const waitMs = this.bucket!.waitMs();
+          if ((await nextDueAt(db, this.name)) !== undefined) this.o.observer.rateLimitWait(this.name, waitMs);
+          await this.sleep(Math.min(waitMs, this.o.pollIntervalMs));
+          continue;
+        }
+        const rows = await claimDeliveries(db, this.name, Math.min(free, tokens), now);
+        if (rows.length === 0) {
+          const due = await nextDueAt(db, this.name);
+          await this.sleep(due === undefined ? this.o.pollIntervalMs : Math.min(this.o.pollIntervalMs, due - clock.now()));
+          continue;
+        }
+        for (const row of rows) {
+          this.bucket!.take();
+          const p: Promise<void> = this.deliver(row).finally(() => {
+            this.inFlight.delete(p);
+            this.wake();
+          });
+          this.inFlight.add(p);
+        }
+      } catch (e) {
+        // Storage trouble (disk full, database gone): keep the loop alive and try again; nothing is lost, rows stay queued.
+        logger.error({ err: e, destination: this.name }, 'delivery loop error');
+        await this.sleep(this.o.pollIntervalMs);
+      }
+    }
+  }
+
+  private async deliver(row: DeliveryRow): Promise<void> {
+    const { db, clock, logger, observer } = this.o;
+    const destination = this.destination;
+    const payload = JSON.parse(row.payload) as DeliveryPayload;
+    const stored = await loadDestinationState(db, destination.name, row.alert_id, row.episode);
+    const started = clock.now();
+    let outcome: SendOutcome;
+    try {
+      outcome = await destination.send(payload, stored ? (JSON.parse(stored) as JsonObject) : undefined);
+    } catch (e) {
+      // A bug in a destination must not lose the alert: retry it, and say so loudly.
+      logger.error({ err: e, destination: destination.name, delivery: row.id }, 'destination threw; will retry');
+      outcome = { kind: 'retry', error: `internal error in destination: ${(e as Error).message}` };
+    }
+    const now = clock.now();
+    const latencyMs = Math.round(now - started);
+    observer.attempt(destination.name, outcome.kind, latencyMs);
+    await recordAttempt(db, {
+      delivery_id: row.id,
+      destination: destination.name,
+      at: started,
+      outcome: outcome.kind,
+      status_code: outcome.statusCode ?? null,
+      latency_ms: latencyMs,
+      request_id: outcome.requestId ?? null,
+      error: outcome.kind === 'delivered' ? null : outcome.error,
+    });
+    const common = { now, statusCode: outcome.statusCode, requestId: outcome.requestId, responseExcerpt: outcome.responseExcerpt, latencyMs };
+    const log = { destination: destination.name, delivery: row.id, alert: row.alert_id, status: payload.status, attempt: row.attempts, http: outcome.statusCode, request_id: outcome.requestId, latency_ms: latencyMs };
+    switch (outcome.kind) {
+      case 'delivered':
+        if (outcome.state) await saveDestinationState(db, destination.name, row.alert_id, row.episode, JSON.stringify(outcome.state), now);
+        await finishDelivery(db, row.id, { ...common, status: 'delivered', error: null, hint: outcome.detail ?? null });
+        logger.info(log, 'delivered');
+        return;
+      case 'failed':
+        await finishDelivery(db, row.id, { ...common, status: 'dead', error: outcome.error, hint: outcome.hint });
+        logger.warn({ ...log, error: outcome.error, hint: outcome.hint }, 'delivery failed; dead-lettered');
+        return;
+      case 'retry': {
+        if (outcome.statusCode === 429) {
+          // The limit is per alert source: everything to this destination waits, not just this alert.
+          this.bucket!.drain();
+          this.pausedUntil = Math.max(this.pausedUntil, now + (outcome.retryAfterMs ?? 1000));
+        }
+        if (now - row.created_at > this.o.maxRetryAgeMs) {
+          const hours = Math.round(this.o.maxRetryAgeMs / 3_600_000);
+          await finishDelivery(db, row.id, { ...common, status: 'dead', error: outcome.error, hint: `Gave up after retrying for ${hours}h (delivery.max_retry_age). Retry it once the destination is reachable.` });
+          logger.warn({ ...log, error: outcome.error }, 'delivery gave up; dead-lettered');
+          return;
+        }
+        if (await newerPendingExists(db, row)) {
+          await finishDelivery(db, row.id, { ...common, status: 'superseded', error: outcome.error, hint: 'a newer state of this alert is queued behind it' });
+          return;
+        }
+        const delay = nextAttemptDelay(row.attempts, outcome.retryAfterMs, this.o.random);
+        await finishDelivery(db, row.id, { ...common, status: 'pending', nextAttemptAt: now + delay, error: outcome.error, hint: null });
+        logger.info({ ...log, error: outcome.error, retry_in_ms: delay }, 'delivery will be retried');
+      }
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import type { JsonObject, JsonValue } from '../../domain/alert.ts';
+import type { DeliveryPayload } from '../types.ts';
+import { MAX_BODY_BYTES, type AlertEventPayload } from './contract.ts';
+
+/** Room under incident.io's 512 KB for headers and our own estimate's slack. */
+const BUDGET = MAX_BODY_BYTES - 16 * 1024;
+const MAX_DESCRIPTION = 60_000;
+
+function cap(value: JsonValue, maxString: number, maxItems: number, depth = 0): JsonValue {
+  if (typeof value === 'string') return value.length > maxString ? `${value.slice(0, maxString)}…` : value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > 6) return '[nested too deep]';
+  if (Array.isArray(value)) return value.slice(0, maxItems).map((v) => cap(v, maxString, maxItems, depth + 1));
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(value).slice(0, maxItems)) out[k] = cap(v, maxString, maxItems, depth + 1);
+  return out;
+}
+
+const bytes = (p: AlertEventPayload) => Buffer.byteLength(JSON.stringify(p));
+
+/**
+ * The alert event body exactly as incident.io's schema has it: optional keys left out rather than null, and
+ * never over 512 KB — metadata is cut step by step and the cut is said in `tocsin_truncated`.
+ */
+export function buildAlertEvent(p: DeliveryPayload, configured: JsonObject): AlertEventPayload {
+  const metadata: JsonObject = { ...configured, ...p.metadata, source: p.source };
+  if (p.severity) metadata.severity = p.severity;
+  const body: AlertEventPayload = { title: p.title, status: p.status, deduplication_key: p.externalKey, metadata };
+  let truncated = false;
+  if (p.description) {
+    truncated = p.description.length > MAX_DESCRIPTION;
+    body.description = truncated ? `${p.description.slice(0, MAX_DESCRIPTION)}…` : p.description;
+  }
+  if (p.sourceUrl) body.source_url = p.sourceUrl;
+  if (bytes(body) <= BUDGET && !truncated) return body;
+  for (const [maxString, maxItems] of [
+    [10_000, 200],
+    [1_000, 50],
+    [200, 20],
+  ] as const) {
+    body.metadata = { ...(cap(metadata, maxString, maxItems) as JsonObject), tocsin_truncated: true };
+    if (bytes(body) <= BUDGET) return body;
+  }
+  // Last resort: keep what routing in incident.io most likely uses.
+  body.metadata = { source: p.source, ...(p.severity ? { severity: p.severity } : {}), tocsin_truncated: true };
+  if (body.description && bytes(body) > BUDGET) body.description = `${body.description.slice(0, 10_000)}…`;
+  if (bytes(body) > BUDGET) body.title = `${body.title.slice(0, 1_000)}…`;
+  return body;
+}

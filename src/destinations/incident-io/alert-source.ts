@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import type { JsonObject } from '../../domain/alert.ts';
+import type { DestinationType } from '../registry.ts';
+import type { Destination, DeliveryPayload, SendOutcome } from '../types.ts';
+import { buildAlertEvent } from './alert-event-payload.ts';
+import { classify, type Hints } from './classify.ts';
+import { createAgent, sendJson } from './http.ts';
+
+const config = z
+  .object({
+    type: z.literal('incident_io_alert_source'),
+    alert_source_config_id: z
+      .string({ required_error: 'the ID of the HTTP alert source in incident.io (Alerts → Sources → your HTTP source), e.g. 01GW2G3V0S59R238FAHPDS1R66' })
+      .regex(/^[A-Za-z0-9]{10,64}$/, 'must be the alert source ID (letters and digits, e.g. 01GW2G3V0S59R238FAHPDS1R66), not a URL'),
+    token: z.string({ required_error: "the alert source's own secret token (shown when you create the HTTP source) — not an org API key" }).min(1),
+    base_url: z.string().url().default('https://api.incident.io').transform((u) => u.replace(/\/+$/, '')),
+    metadata: z.record(z.unknown()).default({}),
+    rate_limit_per_minute: z.number().int().positive().default(120),
+    /** Small by default: incident.io's window semantics are not documented, and a 429 costs a Retry-After wait. */
+    rate_limit_burst: z.number().int().positive().default(10),
+    timeout_ms: z.number().int().positive().default(10_000),
+  })
+  .strict();
+
+export type AlertSourceConfig = z.infer<typeof config>;
+
+const hints: Hints = {
+  401: "The alert source token is wrong, or belongs to another alert source: each HTTP source has its own secret token (an org API key does not work here). Copy the token from this source's settings in incident.io.",
+  403: 'incident.io refused this token for this alert source: check the token belongs to this alert_source_config_id.',
+  404: 'No alert source with this alert_source_config_id: check the ID in incident.io (Alerts → Sources).',
+};
+
+/** HTTP alert events (`POST /v2/alert_events/http/{id}`), authenticated with that source's own secret token. */
+export function createAlertSourceDestination(name: string, c: AlertSourceConfig): Destination {
+  const agent = createAgent(c.timeout_ms);
+  const url = `${c.base_url}/v2/alert_events/http/${encodeURIComponent(c.alert_source_config_id)}`;
+  const headers = { authorization: `Bearer ${c.token}`, 'user-agent': 'tocsin' };
+  return {
+    name,
+    type: 'incident_io_alert_source',
+    rateLimit: { perMinute: c.rate_limit_per_minute, burst: Math.min(c.rate_limit_burst, c.rate_limit_per_minute) },
+    async send(payload: DeliveryPayload): Promise<SendOutcome> {
+      const body = JSON.stringify(buildAlertEvent(payload, c.metadata as JsonObject));
+      const outcome = await sendJson(agent, 'POST', url, headers, body, c.timeout_ms);
+      const result = classify(outcome, Date.now(), hints);
+      if (result.kind === 'delivered') result.detail = `${payload.status} event accepted`;
+      return result;
+    },
+    close: () => agent.close(),
+  };
+}
+
+export const alertSourceDestination: DestinationType<AlertSourceConfig> = {
+  type: 'incident_io_alert_source',
+  config,
+  create: async (name, c) => createAlertSourceDestination(name, c),
+};

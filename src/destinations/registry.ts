@@ -1,0 +1,29 @@
+import type { z } from 'zod';
+import type { Logger } from 'pino';
+import { alertSourceDestination } from './incident-io/alert-source.ts';
+import type { Destination } from './types.ts';
+
+export interface DestinationDeps {
+  logger: Logger;
+}
+
+/** One destination kind: its config schema (with `type`) and how to build it. Adding a kind = one entry here. */
+export interface DestinationType<C extends { type: string } = { type: string }> {
+  type: string;
+  config: z.ZodType<C, z.ZodTypeDef, unknown>;
+  /** May reach the remote (e.g. to resolve names to ids); throws DestinationConfigError for a config mistake. */
+  create(name: string, config: C, deps: DestinationDeps): Promise<Destination>;
+}
+
+export class DestinationConfigError extends Error {
+  constructor(
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const destinationTypes: Record<string, DestinationType<any>> = {
+  [alertSourceDestination.type]: alertSourceDestination,
+};

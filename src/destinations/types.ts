@@ -1,0 +1,56 @@
+import type { JsonObject, Severity } from '../domain/alert.ts';
+
+/**
+ * The alert state one delivery carries, captured when the transition happened and replaced while the delivery
+ * is still pending (coalescing). Destinations turn it into their own wire format at send time.
+ */
+export interface DeliveryPayload {
+  alertId: string;
+  source: string;
+  dedupKey: string;
+  /** The key incident.io sees; identical for every send of this alert. */
+  externalKey: string;
+  episode: number;
+  status: 'firing' | 'resolved';
+  title: string;
+  description?: string;
+  severity?: Severity;
+  metadata: JsonObject;
+  sourceUrl?: string;
+  /** When the alert reached this state (epoch ms). */
+  at: number;
+  /** A connection test (`tocsin test-connection`): destinations that can, mark it so nobody is paged. */
+  test?: boolean;
+}
+
+interface Response {
+  statusCode?: number;
+  requestId?: string;
+  responseExcerpt?: string;
+}
+
+/** One attempt's result. Destinations never loop or sleep: the queue owns retries (DESIGN.md). */
+export type SendOutcome =
+  | (Response & {
+      kind: 'delivered';
+      statusCode: number;
+      /** Remembered for this alert episode and handed back on the next send (e.g. the incident created). */
+      state?: JsonObject;
+      /** A line for people, e.g. `created INC-123`. */
+      detail?: string;
+    })
+  | (Response & { kind: 'retry'; error: string; retryAfterMs?: number })
+  | (Response & { kind: 'failed'; error: string; hint: string });
+
+export interface RateLimit {
+  perMinute: number;
+  burst: number;
+}
+
+export interface Destination {
+  readonly name: string;
+  readonly type: string;
+  readonly rateLimit: RateLimit;
+  send(payload: DeliveryPayload, previous: JsonObject | undefined): Promise<SendOutcome>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,120 @@
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/**
+ * One migration history for SQLite and PostgreSQL, written with the schema builder so both dialects get the same
+ * tables. Never edit a released migration: add the next one.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_core': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('alerts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('source', 'text', (c) => c.notNull())
+        .addColumn('dedup_key', 'text', (c) => c.notNull())
+        .addColumn('external_key', 'text', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('episode', 'integer', (c) => c.notNull())
+        .addColumn('title', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('severity', 'text')
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('source_url', 'text')
+        .addColumn('content_hash', 'text', (c) => c.notNull())
+        .addColumn('routed_to', 'text', (c) => c.notNull())
+        .addColumn('event_count', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_event_at', 'bigint', (c) => c.notNull())
+        .addColumn('resolved_at', 'bigint')
+        .addColumn('acknowledged_at', 'bigint')
+        .addUniqueConstraint('alerts_identity', ['source', 'dedup_key'])
+        .execute();
+      await db.schema.createIndex('alerts_state_updated').on('alerts').columns(['state', 'updated_at']).execute();
+
+      await db.schema
+        .createTable('transitions')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('alert_id', 'text', (c) => c.notNull())
+        .addColumn('episode', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('from_state', 'text')
+        .addColumn('to_state', 'text', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('content', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('transitions_alert').on('transitions').columns(['alert_id', 'id']).execute();
+
+      await db.schema
+        .createTable('deliveries')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('destination', 'text', (c) => c.notNull())
+        .addColumn('alert_id', 'text', (c) => c.notNull())
+        .addColumn('episode', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('priority', 'integer', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addColumn('delivered_at', 'bigint')
+        .addColumn('last_status_code', 'integer')
+        .addColumn('last_error', 'text')
+        .addColumn('request_id', 'text')
+        .addColumn('response_excerpt', 'text')
+        .addColumn('hint', 'text')
+        .addColumn('latency_ms', 'integer')
+        .execute();
+      await db.schema.createIndex('deliveries_queue').on('deliveries').columns(['destination', 'status', 'next_attempt_at']).execute();
+      await db.schema.createIndex('deliveries_alert').on('deliveries').columns(['alert_id', 'destination', 'id']).execute();
+      await db.schema.createIndex('deliveries_status').on('deliveries').columns(['status', 'id']).execute();
+
+      await db.schema
+        .createTable('delivery_attempts')
+        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('delivery_id', 'integer', (c) => c.notNull())
+        .addColumn('destination', 'text', (c) => c.notNull())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('status_code', 'integer')
+        .addColumn('latency_ms', 'integer', (c) => c.notNull())
+        .addColumn('request_id', 'text')
+        .addColumn('error', 'text')
+        .execute();
+      await db.schema.createIndex('attempts_delivery').on('delivery_attempts').columns(['delivery_id']).execute();
+      await db.schema.createIndex('attempts_destination_at').on('delivery_attempts').columns(['destination', 'at']).execute();
+
+      await db.schema
+        .createTable('destination_state')
+        .addColumn('destination', 'text', (c) => c.notNull())
+        .addColumn('alert_id', 'text', (c) => c.notNull())
+        .addColumn('episode', 'integer', (c) => c.notNull())
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('destination_state_pk', ['destination', 'alert_id', 'episode'])
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      for (const t of ['destination_state', 'delivery_attempts', 'deliveries', 'transitions', 'alerts']) {
+        await db.schema.dropTable(t).execute();
+      }
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+export async function ping(db: Kysely<any>): Promise<void> {
+  await sql`select 1`.execute(db);
+}

@@ -1,0 +1,104 @@
+import type { Generated, Insertable, Kysely, Selectable, Transaction } from 'kysely';
+
+/**
+ * Table types for the query builder. Times are epoch milliseconds (integers in both dialects), JSON is stored as
+ * text so SQLite and PostgreSQL read back the same thing.
+ */
+export interface AlertsTable {
+  id: string;
+  source: string;
+  dedup_key: string;
+  /** The key incident.io sees (`<source>:<dedup_key>`, hashed when long): stored so it can never drift. */
+  external_key: string;
+  state: 'firing' | 'acknowledged' | 'resolved';
+  episode: number;
+  title: string;
+  description: string | null;
+  severity: string | null;
+  metadata: string;
+  source_url: string | null;
+  content_hash: string;
+  /** JSON array of destination names the last transition was routed to; `[]` means no route matched. */
+  routed_to: string;
+  event_count: number;
+  created_at: number;
+  updated_at: number;
+  last_event_at: number;
+  resolved_at: number | null;
+  acknowledged_at: number | null;
+}
+
+export interface TransitionsTable {
+  id: Generated<number>;
+  alert_id: string;
+  episode: number;
+  kind: string;
+  from_state: string | null;
+  to_state: string;
+  /** Who caused it: a source name, or `api` for a person acting through the management API. */
+  actor: string;
+  content: string;
+  at: number;
+}
+
+export type DeliveryStatus = 'pending' | 'in_flight' | 'delivered' | 'dead' | 'skipped' | 'superseded';
+
+export interface DeliveriesTable {
+  id: Generated<number>;
+  destination: string;
+  alert_id: string;
+  episode: number;
+  status: DeliveryStatus;
+  /** The alert state to send (a DeliveryPayload as JSON); replaced while pending (coalescing). */
+  payload: string;
+  /** Higher goes first when a backlog must be drained; from severity. */
+  priority: number;
+  attempts: number;
+  next_attempt_at: number;
+  created_at: number;
+  updated_at: number;
+  delivered_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  request_id: string | null;
+  response_excerpt: string | null;
+  hint: string | null;
+  latency_ms: number | null;
+}
+
+export interface DeliveryAttemptsTable {
+  id: Generated<number>;
+  delivery_id: number;
+  destination: string;
+  at: number;
+  outcome: 'delivered' | 'retry' | 'failed';
+  status_code: number | null;
+  latency_ms: number;
+  request_id: string | null;
+  error: string | null;
+}
+
+/** What a destination remembers per alert episode, e.g. the incident it created. */
+export interface DestinationStateTable {
+  destination: string;
+  alert_id: string;
+  episode: number;
+  state: string;
+  updated_at: number;
+}
+
+export interface Database {
+  alerts: AlertsTable;
+  transitions: TransitionsTable;
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
+  destination_state: DestinationStateTable;
+}
+
+export type Db = Kysely<Database>;
+export type Tx = Transaction<Database>;
+export type Executor = Db | Tx;
+export type AlertRow = Selectable<AlertsTable>;
+export type NewAlertRow = Insertable<AlertsTable>;
+export type DeliveryRow = Selectable<DeliveriesTable>;
+export type TransitionRow = Selectable<TransitionsTable>;
