@@ -57,6 +57,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
       concurrency: config.delivery.concurrency,
       maxRetryAgeMs: config.delivery.maxRetryAgeMs,
       pollIntervalMs: config.delivery.pollIntervalMs,
+      backoff: config.delivery.backoff,
     });
     workers.set(destination.name, w);
     await w.start();

@@ -32,7 +32,7 @@ export interface Config {
   sources: Map<string, SourceConfig>;
   destinations: Map<string, DestinationConfig>;
   routes: Route[];
-  delivery: { concurrency: number; maxRetryAgeMs: number; pollIntervalMs: number };
+  delivery: { concurrency: number; maxRetryAgeMs: number; pollIntervalMs: number; backoff: { baseMs: number; capMs: number } };
   /** Where relative paths in the file are resolved from. */
   baseDir: string;
 }
@@ -130,7 +130,12 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: strin
     sources,
     destinations,
     routes,
-    delivery: { concurrency: raw.delivery.concurrency, maxRetryAgeMs: raw.delivery.max_retry_age, pollIntervalMs: raw.delivery.poll_interval },
+    delivery: {
+      concurrency: raw.delivery.concurrency,
+      maxRetryAgeMs: raw.delivery.max_retry_age,
+      pollIntervalMs: raw.delivery.poll_interval,
+      backoff: { baseMs: raw.delivery.retry_base_delay, capMs: raw.delivery.retry_max_delay },
+    },
     baseDir,
   };
 }

@@ -65,6 +65,9 @@ export const configSchema = z
         /** A delivery still failing after this long is dead-lettered rather than retried for ever. */
         max_retry_age: duration.default('24h'),
         poll_interval: duration.default('1s'),
+        /** First retry delay; doubles per attempt (with jitter) up to retry_max_delay. */
+        retry_base_delay: duration.default('1s'),
+        retry_max_delay: duration.default('5m'),
       })
       .strict()
       .default({}),

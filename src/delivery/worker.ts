@@ -14,7 +14,7 @@ import {
   saveDestinationState,
 } from '../storage/deliveries-repo.ts';
 import type { Db, DeliveryRow } from '../storage/schema.ts';
-import { nextAttemptDelay } from './retry-policy.ts';
+import { nextAttemptDelay, type BackoffOptions } from './retry-policy.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 export interface DeliveryObserver {
@@ -32,6 +32,7 @@ export interface WorkerOptions {
   concurrency: number;
   maxRetryAgeMs: number;
   pollIntervalMs: number;
+  backoff: BackoffOptions;
 }
 
 /**
@@ -197,7 +198,7 @@ export class DestinationWorker {
           await finishDelivery(db, row.id, { ...common, status: 'superseded', error: outcome.error, hint: 'a newer state of this alert is queued behind it' });
           return;
         }
-        const delay = nextAttemptDelay(row.attempts, outcome.retryAfterMs, this.o.random);
+        const delay = nextAttemptDelay(row.attempts, outcome.retryAfterMs, this.o.random, this.o.backoff);
         await finishDelivery(db, row.id, { ...common, status: 'pending', nextAttemptAt: now + delay, error: outcome.error, hint: null });
         logger.info({ ...log, error: outcome.error, retry_in_ms: delay }, 'delivery will be retried');
       }

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The one test command (`npm test`): installs what the tests need on a fresh machine, then runs every test.
+# Tests talk only to 127.0.0.1. Under CI=true a missing system package is installed, never skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '\n== %s\n' "$*"; }
+
+# Node dependencies: exactly the lockfile. better-sqlite3 compiles from source here (~60 s) the first time.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+# System packages the end-to-end tests run for real (as root; apt-get works on this kind of machine).
+need=()
+command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+if [ ${#need[@]} -gt 0 ]; then
+  log "apt-get install ${need[*]}"
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "tests need ${need[*]}: run as root or install them first" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+log "typecheck"
+npx tsc --noEmit -p .
+
+log "tests"
+# Unit tests beside the code, then end-to-end tests (real processes, real HTTP, the emulator).
+node --import tsx --test --test-concurrency=2 --test-timeout=180000 \
+  'src/**/*.test.ts' 'test/**/*.test.ts'
