@@ -1,0 +1,100 @@
+/**
+ * The incident.io emulator: the endpoints tocsin uses, faithful to CONTRACT.md and the vendored
+ * schema, plus an inspection and fault API under /_emulator/. Run in-process by tests and
+ * `npm start`, or as `tocsin emulator`.
+ */
+import { systemClock } from '../domain/clock.ts';
+import { Faults, PauseGate } from './faults.ts';
+import { RateLimiter } from './rate-limit.ts';
+import { RequestLog } from './request-log.ts';
+import { buildServer } from './server.ts';
+import { EmulatorState } from './state.ts';
+
+export interface EmulatorOptions {
+  host?: string; // default 127.0.0.1
+  port?: number; // default 0 (random) for in-process use
+  alertSources?: { id: string; token: string; name?: string }[]; // none given → one generated
+  apiKeys?: { key: string; name?: string; scopes?: string[] }[]; // none given → one generated, all scopes
+  alertEventsPerMinute?: number; // per alert source, default 120
+  apiRequestsPerMinute?: number; // per API key, default 1200
+  logger?: boolean; // default false
+}
+
+export interface RunningEmulator {
+  url: string; // e.g. http://127.0.0.1:43121
+  alertSources: { id: string; token: string; name: string }[];
+  apiKeys: { key: string; name: string; scopes: string[] }[];
+  close(): Promise<void>;
+}
+
+export const DEFAULT_ALERT_EVENTS_PER_MINUTE = 120;
+export const DEFAULT_API_REQUESTS_PER_MINUTE = 1200;
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  const chosen = value ?? fallback;
+  if (!Number.isFinite(chosen) || chosen <= 0) throw new Error(`emulator: ${name} must be a positive number`);
+  return chosen;
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
+  const clock = systemClock;
+  const limits = {
+    alertEventsPerMinute: positive('alertEventsPerMinute', options.alertEventsPerMinute, DEFAULT_ALERT_EVENTS_PER_MINUTE),
+    apiRequestsPerMinute: positive('apiRequestsPerMinute', options.apiRequestsPerMinute, DEFAULT_API_REQUESTS_PER_MINUTE),
+  };
+  const state = new EmulatorState({ clock });
+  const sources = options.alertSources?.length ? options.alertSources : [{}];
+  for (const source of sources) {
+    const added = state.addAlertSource(source);
+    if (!added.ok) throw new Error(`emulator: ${added.message}`);
+  }
+  const keys = options.apiKeys?.length ? options.apiKeys : [{ name: 'emulator' }];
+  for (const key of keys) {
+    const added = state.addApiKey(key);
+    if (!added.ok) throw new Error(`emulator: ${added.message}`);
+  }
+
+  let url = '';
+  let closing = false;
+  const gate = new PauseGate();
+  const app = buildServer({
+    ctx: {
+      state,
+      alertEventLimiter: new RateLimiter(clock, limits.alertEventsPerMinute),
+      apiLimiter: new RateLimiter(clock, limits.apiRequestsPerMinute),
+    },
+    log: new RequestLog(),
+    faults: new Faults(),
+    gate,
+    clock,
+    limits,
+    baseUrl: () => url,
+    closing: () => closing,
+    logger: options.logger ?? false,
+  });
+
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ host, port: options.port ?? 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
+  url = `http://${urlHost(host)}:${port}`;
+
+  return {
+    url,
+    alertSources: state.alertSources().map(({ id, token, name }) => ({ id, token, name })),
+    apiKeys: state.apiKeys().map(({ key, name, scopes }) => ({ key, name, scopes: [...scopes] })),
+    async close() {
+      // Held requests would keep close() waiting forever: let them through first.
+      closing = true;
+      gate.resume();
+      await app.close();
+    },
+  };
+}
+
+/** A URL host a client on this machine can use for the listen address. */
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
