@@ -49,6 +49,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
   const startWorker = async (destination: Destination) => {
     const w = new DestinationWorker({
       db,
+      commits,
       destination,
       clock,
       random: Math.random,

@@ -47,7 +47,7 @@ export function toPayload(row: AlertRow, status: 'firing' | 'resolved', at: numb
 }
 
 /** Puts one delivery per destination in the outbox, in the same transaction as the state change. */
-export async function enqueueFor(tx: Tx, row: AlertRow, destinations: readonly string[], now: number): Promise<EnqueueResult[]> {
+export async function enqueueFor(tx: Tx, row: AlertRow, destinations: readonly string[], now: number, newAlert = false): Promise<EnqueueResult[]> {
   const status = row.state === 'resolved' ? 'resolved' : 'firing';
   const payload = JSON.stringify(toPayload(row, status, now));
   const out: EnqueueResult[] = [];
@@ -61,6 +61,7 @@ export async function enqueueFor(tx: Tx, row: AlertRow, destinations: readonly s
         status,
         priority: severityRank(row.severity as never),
         now,
+        newAlert,
       }),
     );
   }
@@ -131,7 +132,7 @@ async function applyEvent(tx: Tx, deps: IngestDeps, event: AlertEvent, override:
     content: JSON.stringify(content),
     at: now,
   });
-  const enqueue = decision.deliver ? await enqueueFor(tx, row, destinations, now) : [];
+  const enqueue = decision.deliver ? await enqueueFor(tx, row, destinations, now, !current) : [];
   return { result: { id: row.id, dedup_key: event.dedupKey, result: decision.kind }, source: event.source, enqueue, destinations };
 }
 

@@ -13,7 +13,8 @@ import {
   requeueInFlight,
   saveDestinationState,
 } from '../storage/deliveries-repo.ts';
-import type { Db, DeliveryRow } from '../storage/schema.ts';
+import type { GroupCommit } from '../storage/group-commit.ts';
+import type { Db, DeliveryRow, Tx } from '../storage/schema.ts';
 import { nextAttemptDelay, type BackoffOptions } from './retry-policy.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -24,6 +25,8 @@ export interface DeliveryObserver {
 
 export interface WorkerOptions {
   db: Db;
+  /** Claims and outcomes share commits with ingest: one fsync covers many deliveries. */
+  commits: GroupCommit;
   destination: Destination;
   clock: Clock;
   random: () => number;
@@ -121,7 +124,7 @@ export class DestinationWorker {
           await this.sleep(Math.min(waitMs, this.o.pollIntervalMs));
           continue;
         }
-        const rows = await claimDeliveries(db, this.name, Math.min(free, tokens), now);
+        const rows = await this.o.commits.run((tx) => claimDeliveries(tx, this.name, Math.min(free, tokens), now));
         if (rows.length === 0) {
           const due = await nextDueAt(db, this.name);
           await this.sleep(due === undefined ? this.o.pollIntervalMs : Math.min(this.o.pollIntervalMs, due - clock.now()));
@@ -160,9 +163,24 @@ export class DestinationWorker {
     const now = clock.now();
     const latencyMs = Math.round(now - started);
     observer.attempt(destination.name, outcome.kind, latencyMs);
-    await recordAttempt(db, {
+    if (outcome.kind === 'retry' && outcome.statusCode === 429) {
+      // The limit is per alert source: everything to this destination waits, not just this alert.
+      this.bucket!.drain();
+      this.pausedUntil = Math.max(this.pausedUntil, now + (outcome.retryAfterMs ?? 1000));
+    }
+    const status = await this.o.commits.run((tx) => this.record(tx, row, outcome, started, now, latencyMs));
+    const log = { destination: destination.name, delivery: row.id, alert: row.alert_id, status: payload.status, attempt: row.attempts, http: outcome.statusCode, request_id: outcome.requestId, latency_ms: latencyMs };
+    if (status === 'delivered') logger.info(log, 'delivered');
+    else if (status === 'dead') logger.warn({ ...log, error: outcome.kind === 'delivered' ? undefined : outcome.error, hint: outcome.kind === 'failed' ? outcome.hint : undefined }, 'delivery failed; dead-lettered');
+    else if (status === 'pending') logger.info({ ...log, error: outcome.kind === 'retry' ? outcome.error : undefined }, 'delivery will be retried');
+  }
+
+  /** The attempt, its outcome and any destination state, committed together. Returns the row's new status. */
+  private async record(tx: Tx, row: DeliveryRow, outcome: SendOutcome, started: number, now: number, latencyMs: number): Promise<DeliveryRow['status']> {
+    const name = this.destination.name;
+    await recordAttempt(tx, {
       delivery_id: row.id,
-      destination: destination.name,
+      destination: name,
       at: started,
       outcome: outcome.kind,
       status_code: outcome.statusCode ?? null,
@@ -171,36 +189,28 @@ export class DestinationWorker {
       error: outcome.kind === 'delivered' ? null : outcome.error,
     });
     const common = { now, statusCode: outcome.statusCode, requestId: outcome.requestId, responseExcerpt: outcome.responseExcerpt, latencyMs };
-    const log = { destination: destination.name, delivery: row.id, alert: row.alert_id, status: payload.status, attempt: row.attempts, http: outcome.statusCode, request_id: outcome.requestId, latency_ms: latencyMs };
     switch (outcome.kind) {
       case 'delivered':
-        if (outcome.state) await saveDestinationState(db, destination.name, row.alert_id, row.episode, JSON.stringify(outcome.state), now);
-        await finishDelivery(db, row.id, { ...common, status: 'delivered', error: null, hint: outcome.detail ?? null });
-        logger.info(log, 'delivered');
-        return;
+        if (outcome.state) await saveDestinationState(tx, name, row.alert_id, row.episode, JSON.stringify(outcome.state), now);
+        await finishDelivery(tx, row.id, { ...common, status: 'delivered', error: null, hint: outcome.detail ?? null });
+        return 'delivered';
       case 'failed':
-        await finishDelivery(db, row.id, { ...common, status: 'dead', error: outcome.error, hint: outcome.hint });
-        logger.warn({ ...log, error: outcome.error, hint: outcome.hint }, 'delivery failed; dead-lettered');
-        return;
+        await finishDelivery(tx, row.id, { ...common, status: 'dead', error: outcome.error, hint: outcome.hint });
+        return 'dead';
       case 'retry': {
-        if (outcome.statusCode === 429) {
-          // The limit is per alert source: everything to this destination waits, not just this alert.
-          this.bucket!.drain();
-          this.pausedUntil = Math.max(this.pausedUntil, now + (outcome.retryAfterMs ?? 1000));
-        }
         if (now - row.created_at > this.o.maxRetryAgeMs) {
           const hours = Math.round(this.o.maxRetryAgeMs / 3_600_000);
-          await finishDelivery(db, row.id, { ...common, status: 'dead', error: outcome.error, hint: `Gave up after retrying for ${hours}h (delivery.max_retry_age). Retry it once the destination is reachable.` });
-          logger.warn({ ...log, error: outcome.error }, 'delivery gave up; dead-lettered');
-          return;
+          const hint = `Gave up after retrying for ${hours}h (delivery.max_retry_age). Retry it once the destination is reachable.`;
+          await finishDelivery(tx, row.id, { ...common, status: 'dead', error: outcome.error, hint });
+          return 'dead';
         }
-        if (await newerPendingExists(db, row)) {
-          await finishDelivery(db, row.id, { ...common, status: 'superseded', error: outcome.error, hint: 'a newer state of this alert is queued behind it' });
-          return;
+        if (await newerPendingExists(tx, row)) {
+          await finishDelivery(tx, row.id, { ...common, status: 'superseded', error: outcome.error, hint: 'a newer state of this alert is queued behind it' });
+          return 'superseded';
         }
         const delay = nextAttemptDelay(row.attempts, outcome.retryAfterMs, this.o.random, this.o.backoff);
-        await finishDelivery(db, row.id, { ...common, status: 'pending', nextAttemptAt: now + delay, error: outcome.error, hint: null });
-        logger.info({ ...log, error: outcome.error, retry_in_ms: delay }, 'delivery will be retried');
+        await finishDelivery(tx, row.id, { ...common, status: 'pending', nextAttemptAt: now + delay, error: outcome.error, hint: null });
+        return 'pending';
       }
     }
   }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { DeliveryRow, DeliveryStatus, Executor } from './schema.ts';
+import type { DeliveryRow, DeliveryStatus, Executor, Tx } from './schema.ts';
 
 export interface EnqueueInput {
   destination: string;
@@ -10,6 +10,8 @@ export interface EnqueueInput {
   status: 'firing' | 'resolved';
   priority: number;
   now: number;
+  /** The alert was created in this transaction, so it has no deliveries yet: skip the lookup. */
+  newAlert?: boolean;
 }
 
 export type EnqueueResult = 'inserted' | 'coalesced' | 'resolved_before_delivery';
@@ -20,7 +22,9 @@ export type EnqueueResult = 'inserted' | 'coalesced' | 'resolved_before_delivery
  * Rows of an older episode are not merged with a new episode: incident.io must see the resolve, then a new alert.
  */
 export async function enqueueDelivery(db: Executor, input: EnqueueInput): Promise<EnqueueResult> {
-  const pending = await db
+  const pending = input.newAlert
+    ? undefined
+    : await db
     .selectFrom('deliveries')
     .select(['id', 'episode', 'attempts'])
     .where('destination', '=', input.destination)
@@ -78,11 +82,11 @@ export async function enqueueDelivery(db: Executor, input: EnqueueInput): Promis
 /**
  * Takes due rows of one destination and marks them in flight. A row waits while an older row of the same alert is
  * still pending or in flight (per-alert order), and no alert has two rows in flight. Most severe first, then oldest.
+ * Runs inside the caller's transaction, so the select and the update see the same rows.
  */
-export async function claimDeliveries(db: Executor, destination: string, limit: number, now: number): Promise<DeliveryRow[]> {
+export async function claimDeliveries(tx: Tx, destination: string, limit: number, now: number): Promise<DeliveryRow[]> {
   if (limit <= 0) return [];
-  return db.transaction().execute(async (tx) => {
-    const due = await tx
+  const due = await tx
       .selectFrom('deliveries as d')
       .select('d.id')
       .where('d.destination', '=', destination)
@@ -114,7 +118,6 @@ export async function claimDeliveries(db: Executor, destination: string, limit: 
       )
       .returningAll()
       .execute();
-  });
 }
 
 /** When the next pending row of a destination becomes due, so an idle worker knows how long it may sleep. */

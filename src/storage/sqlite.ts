@@ -5,6 +5,26 @@ import { Kysely, SqliteDialect } from 'kysely';
 import { migrateToLatest } from './migrations.ts';
 import type { Database, Db } from './schema.ts';
 
+/**
+ * Kysely prepares every query anew; preparing costs more than running our small queries. The set of distinct SQL
+ * strings is small (only `in (...)` lists vary), so a bounded cache keeps the hot path to bind-and-step.
+ */
+function withStatementCache(raw: BetterSqlite3.Database) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => raw.close(),
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        if (cache.size >= 500) cache.clear();
+        stmt = raw.prepare(sql);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
 export interface SqliteOptions {
   path: string;
 }
@@ -20,7 +40,7 @@ export async function openSqlite(options: SqliteOptions): Promise<Db> {
   raw.pragma('synchronous = FULL');
   raw.pragma('busy_timeout = 5000');
   raw.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   await migrateToLatest(db);
   return db;
 }
