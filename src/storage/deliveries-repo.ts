@@ -87,37 +87,40 @@ export async function enqueueDelivery(db: Executor, input: EnqueueInput): Promis
 export async function claimDeliveries(tx: Tx, destination: string, limit: number, now: number): Promise<DeliveryRow[]> {
   if (limit <= 0) return [];
   const due = await tx
-      .selectFrom('deliveries as d')
-      .select('d.id')
-      .where('d.destination', '=', destination)
-      .where('d.status', '=', 'pending')
-      .where('d.next_attempt_at', '<=', now)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('deliveries as e')
-              .select('e.id')
-              .whereRef('e.alert_id', '=', 'd.alert_id')
-              .whereRef('e.destination', '=', 'd.destination')
-              .where((eb) => eb.or([eb('e.status', '=', 'in_flight'), eb.and([eb('e.status', '=', 'pending'), eb('e.id', '<', eb.ref('d.id'))])])),
-          ),
+    .selectFrom('deliveries as d')
+    .select('d.id')
+    .where('d.destination', '=', destination)
+    .where('d.status', '=', 'pending')
+    .where('d.next_attempt_at', '<=', now)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('deliveries as e')
+            .select('e.id')
+            .whereRef('e.alert_id', '=', 'd.alert_id')
+            .whereRef('e.destination', '=', 'd.destination')
+            .where((eb) => eb.or([eb('e.status', '=', 'in_flight'), eb.and([eb('e.status', '=', 'pending'), eb('e.id', '<', eb.ref('d.id'))])])),
         ),
-      )
-      .orderBy('d.priority', 'desc')
-      .orderBy('d.id')
-      .limit(limit)
-      .execute();
-    if (due.length === 0) return [];
-    return tx
-      .updateTable('deliveries')
-      .set((eb) => ({ status: 'in_flight', attempts: eb('attempts', '+', 1), updated_at: now }))
-      .where(
-        'id',
-        'in',
-        due.map((r) => r.id),
-      )
-      .returningAll()
-      .execute();
+      ),
+    )
+    .orderBy('d.priority', 'desc')
+    .orderBy('d.id')
+    .limit(limit)
+    .execute();
+  if (due.length === 0) return [];
+  const claimed = await tx
+    .updateTable('deliveries')
+    .set((eb) => ({ status: 'in_flight', attempts: eb('attempts', '+', 1), updated_at: now }))
+    .where(
+      'id',
+      'in',
+      due.map((r) => r.id),
+    )
+    .returningAll()
+    .execute();
+  // RETURNING has no order: hand rows back in claim order, so the most severe is sent first.
+  const rank = new Map(due.map((r, i) => [r.id, i]));
+  return claimed.sort((a, b) => rank.get(a.id)! - rank.get(b.id)!);
 }
 
 /** When the next pending row of a destination becomes due, so an idle worker knows how long it may sleep. */
