@@ -4,12 +4,12 @@ import { monotonicFactory } from 'ulid';
 import { buildServer } from './api/server.ts';
 import type { Gateway } from './api/gateway.ts';
 import { Metrics } from './api/metrics.ts';
-import type { Config } from './config/load.ts';
+import { ConfigError, type Config } from './config/load.ts';
 import { ingest } from './core/ingest.ts';
 import { actOnAlert, retryDelivery } from './core/manage.ts';
 import { DestinationWorker } from './delivery/worker.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
-import { destinationTypes } from './destinations/registry.ts';
+import { DestinationConfigError, destinationTypes } from './destinations/registry.ts';
 import type { Destination } from './destinations/types.ts';
 import { queueDepths } from './storage/deliveries-repo.ts';
 import { GroupCommit } from './storage/group-commit.ts';
@@ -33,7 +33,15 @@ async function openStorage(config: Config): Promise<Db> {
 
 async function createDestinations(config: Config, logger: Logger): Promise<Map<string, Destination>> {
   const out = new Map<string, Destination>();
-  for (const d of config.destinations.values()) out.set(d.name, await destinationTypes[d.type]!.create(d.name, d.config, { logger }));
+  for (const d of config.destinations.values()) {
+    try {
+      out.set(d.name, await destinationTypes[d.type]!.create(d.name, d.config, { logger }));
+    } catch (e) {
+      // A destination that checked its settings against the remote (e.g. incident names) reports a config mistake.
+      if (e instanceof DestinationConfigError) throw new ConfigError([{ path: `destinations.${d.name}${e.path ? `.${e.path}` : ''}`, message: e.message }]);
+      throw e;
+    }
+  }
   return out;
 }
 

@@ -13,6 +13,8 @@ import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../sr
 
 export const ROOT = resolve(import.meta.dirname, '..');
 export const CLI = join(ROOT, 'src/cli/main.ts');
+/** The installed entry point; registers tsx itself, so it runs from any working directory. */
+export const BIN = join(ROOT, 'bin/tocsin.js');
 
 export function tempDir(prefix = 'tocsin-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

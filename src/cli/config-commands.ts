@@ -83,6 +83,7 @@ export function registerConfigCommands(program: Command): void {
       }
       await destination.close?.();
       if (failed) throw new CliError(`destination "${name}" did not accept the test alert`);
-      process.stdout.write(`destination "${name}" works (deduplication key ${key})\n`);
+      const reference = (state as { reference?: unknown } | undefined)?.reference;
+      process.stdout.write(`destination "${name}" works (${typeof reference === 'string' ? `incident ${reference}` : `deduplication key ${key}`})\n`);
     });
 }

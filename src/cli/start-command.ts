@@ -17,6 +17,7 @@ export function registerStartCommand(program: Command): void {
       const config = path ? loadOrExit(path) : sandbox!.config;
       const logger = createLogger(config.logLevel);
       const app = await startApp(config, logger).catch((e: NodeJS.ErrnoException) => {
+        if (e instanceof ConfigError) throw new CliError(`${path ?? '(sandbox)'}: ${e.message}`, EXIT.usage);
         if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
           throw new CliError(`cannot listen on ${config.listen.host}:${config.listen.port}: ${e.code === 'EADDRINUSE' ? 'the address is in use (is tocsin already running?)' : 'permission denied'}; change listen in the config`, EXIT.failure);
         }

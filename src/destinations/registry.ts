@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import { alertSourceDestination } from './incident-io/alert-source.ts';
+import { incidentsDestination } from './incident-io/incidents.ts';
 import type { Destination } from './types.ts';
 
 export interface DestinationDeps {
@@ -26,4 +27,5 @@ export class DestinationConfigError extends Error {
 
 export const destinationTypes: Record<string, DestinationType<any>> = {
   [alertSourceDestination.type]: alertSourceDestination,
+  [incidentsDestination.type]: incidentsDestination,
 };
