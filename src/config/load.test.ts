@@ -77,7 +77,7 @@ test('secrets from *_file; both forms at once is an error; the file content neve
   doc.destinations.oncall.token = undefined;
   doc.destinations.oncall.token_file = 'token';
   const c = buildConfig(doc, env, dir);
-  assert.equal((c.destinations.get('oncall')!.config as { token: string }).token, `${T}-from-file`);
+  assert.equal((c.destinations.get('oncall')!.config as unknown as { token: string }).token, `${T}-from-file`);
   doc.destinations.oncall.token = T;
   assert.match(problems(doc).join(), /set either token or token_file/);
   doc.destinations.oncall.token = undefined;

@@ -7,7 +7,7 @@ import { compileMatcher, type MatchOp } from '../routing/matchers.ts';
 import type { Route } from '../routing/routes.ts';
 import { sourceTypes } from '../sources/registry.ts';
 import { expandEnv, resolveSecretFiles, type ConfigProblem } from './expand.ts';
-import { configSchema, type RawRoute } from './schema.ts';
+import { configSchema, type RawConfig, type RawRoute } from './schema.ts';
 
 export interface SourceConfig {
   name: string;
@@ -82,39 +82,16 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: strin
   const expanded = resolveSecretFiles(expandEnv(doc, env, '', problems), baseDir, '', problems);
   if (problems.length) throw new ConfigError(problems);
   const parsed = configSchema.safeParse(expanded);
-  if (!parsed.success) throw new ConfigError(zodProblems(parsed.error, ''));
+  if (!parsed.success) {
+    // Report the per-source and per-destination problems too, so one run of check-config shows everything.
+    const doc = expanded as { sources?: unknown; destinations?: unknown };
+    const sources = configSchema.shape.sources.safeParse(doc.sources);
+    const destinations = configSchema.shape.destinations.safeParse(doc.destinations);
+    validateEntries(sources.success ? sources.data : {}, destinations.success ? destinations.data : {}, 0, problems);
+    throw new ConfigError([...zodProblems(parsed.error, ''), ...problems]);
+  }
   const raw = parsed.data;
-
-  const sources = new Map<string, SourceConfig>();
-  for (const [name, s] of Object.entries(raw.sources)) {
-    const type = sourceTypes[s.type];
-    if (!type) {
-      problems.push({ path: `sources.${name}.type`, message: `unknown source type "${s.type}" (known: ${Object.keys(sourceTypes).join(', ')})` });
-      continue;
-    }
-    const { type: _t, token, body_limit, ...rest } = s;
-    const options = type.options.safeParse(rest);
-    if (!options.success) {
-      problems.push(...zodProblems(options.error, `sources.${name}`));
-      continue;
-    }
-    sources.set(name, { name, type: s.type, token, bodyLimit: body_limit ?? raw.body_limit, options: options.data });
-  }
-
-  const destinations = new Map<string, DestinationConfig>();
-  for (const [name, d] of Object.entries(raw.destinations)) {
-    const type = destinationTypes[d.type];
-    if (!type) {
-      problems.push({ path: `destinations.${name}.type`, message: `unknown destination type "${d.type}" (known: ${Object.keys(destinationTypes).join(', ')})` });
-      continue;
-    }
-    const c = type.config.safeParse(d);
-    if (!c.success) {
-      problems.push(...zodProblems(c.error, `destinations.${name}`));
-      continue;
-    }
-    destinations.set(name, { name, type: d.type, config: c.data as DestinationConfig['config'] });
-  }
+  const { sources, destinations } = validateEntries(raw.sources, raw.destinations, raw.body_limit, problems);
 
   // No routes at all: everything goes to every destination, which is what a one-destination setup expects.
   const rawRoutes: RawRoute[] = raw.routes ?? (destinations.size ? [{ match: {}, to: [...destinations.keys()], continue: false }] : []);
@@ -138,6 +115,42 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: strin
     },
     baseDir,
   };
+}
+
+/** Each source's and destination's own keys, by the schema of its type. */
+function validateEntries(rawSources: RawConfig['sources'], rawDestinations: RawConfig['destinations'], bodyLimit: number, problems: ConfigProblem[]) {
+  const sources = new Map<string, SourceConfig>();
+  for (const [name, s] of Object.entries(rawSources)) {
+    const type = sourceTypes[s.type];
+    if (!type) {
+      problems.push({ path: `sources.${name}.type`, message: `unknown source type "${s.type}" (known: ${Object.keys(sourceTypes).join(', ')})` });
+      continue;
+    }
+    const { type: _t, token, body_limit, ...rest } = s;
+    const options = type.options.safeParse(rest);
+    if (!options.success) {
+      problems.push(...zodProblems(options.error, `sources.${name}`));
+      continue;
+    }
+    sources.set(name, { name, type: s.type, token, bodyLimit: body_limit ?? bodyLimit, options: options.data });
+  }
+
+  const destinations = new Map<string, DestinationConfig>();
+  for (const [name, d] of Object.entries(rawDestinations)) {
+    const type = destinationTypes[d.type];
+    if (!type) {
+      problems.push({ path: `destinations.${name}.type`, message: `unknown destination type "${d.type}" (known: ${Object.keys(destinationTypes).join(', ')})` });
+      continue;
+    }
+    const c = type.config.safeParse(d);
+    if (!c.success) {
+      problems.push(...zodProblems(c.error, `destinations.${name}`));
+      continue;
+    }
+    destinations.set(name, { name, type: d.type, config: c.data as DestinationConfig['config'] });
+  }
+
+  return { sources, destinations };
 }
 
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Config {
