@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerClientCommands } from './client-commands.ts';
 import { registerConfigCommands } from './config-commands.ts';
+import { registerDbtCommand } from './dbt-command.ts';
 import { registerEmulatorCommand } from './emulator-command.ts';
 import { CliError, EXIT } from './exit.ts';
 import { registerStartCommand } from './start-command.ts';
@@ -14,6 +15,7 @@ registerStartCommand(program);
 registerConfigCommands(program);
 registerClientCommands(program);
 registerEmulatorCommand(program);
+registerDbtCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,7 +1,15 @@
+import { alertmanagerSource } from './alertmanager/alertmanager.ts';
 import { alertsSource } from './alerts/alerts.ts';
-import type { SourceType } from './types.ts';
+import { dbtSource } from './dbt/dbt.ts';
+import type { AnySourceType } from './types.ts';
+import { versusSource } from './versus/versus.ts';
+import { webhookSource } from './webhook/webhook.ts';
 
-/** Every source type tocsin knows, by its config `type`. */
-export const sourceTypes: Record<string, SourceType<any>> = {
+/** Every source type tocsin knows, by its config `type`. Parsers may be async: callers await `parse`. */
+export const sourceTypes: Record<string, AnySourceType> = {
   [alertsSource.type]: alertsSource,
+  [alertmanagerSource.type]: alertmanagerSource,
+  [dbtSource.type]: dbtSource,
+  [versusSource.type]: versusSource,
+  [webhookSource.type]: webhookSource,
 };

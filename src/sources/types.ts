@@ -21,13 +21,23 @@ export interface ParseContext<O> {
   query: Readonly<Record<string, string | undefined>>;
 }
 
+/** What a parser answers: an outcome, or a promise of one (jsonata 2, behind `webhook` and `versus`, is async-only). */
+export type ParseResult = ParseOutcome<ParsedBatch> | Promise<ParseOutcome<ParsedBatch>>;
+
 /**
  * One source type = one config `type`, one pure parser from its payload to alert events. Parsers do no I/O: they
  * get the parsed JSON body and return events or the problems that make the body unacceptable (a 400).
+ *
+ * `R` defaults to a synchronous outcome so existing parsers and their tests keep their exact types; a parser that
+ * needs jsonata declares `Promise<ParseOutcome<ParsedBatch>>`. Callers holding an {@link AnySourceType} always
+ * `await` the result (awaiting a plain value is harmless).
  */
-export interface SourceType<O = unknown> {
+export interface SourceType<O = unknown, R extends ParseResult = ParseOutcome<ParsedBatch>> {
   type: string;
   /** Validates the type-specific keys of `sources.<name>` (everything but `type`, `token`, `token_file`). */
   options: z.ZodType<O, z.ZodTypeDef, unknown>;
-  parse(body: unknown, ctx: ParseContext<O>): ParseOutcome<ParsedBatch>;
+  parse(body: unknown, ctx: ParseContext<O>): R;
 }
+
+/** Any registered source type, sync or async: what the registry holds and the ingest path calls. */
+export type AnySourceType = SourceType<any, ParseResult>;

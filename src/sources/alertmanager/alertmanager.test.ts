@@ -1,0 +1,173 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { alertmanagerSource, type AlertmanagerOptions } from './alertmanager.ts';
+
+const sample = (name: string): Record<string, any> =>
+  JSON.parse(readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8'));
+
+const options: AlertmanagerOptions = alertmanagerSource.options.parse({});
+const parse = (body: unknown, opts: AlertmanagerOptions = options) =>
+  alertmanagerSource.parse(body, { source: 'prom', options: opts, query: {} });
+
+// The three notifications of one real group (see testdata): each alert's own status wins over the group's.
+const samples: [string, [string, string][]][] = [
+  ['webhook-v4-1-firing.json', [['4cad96182c5f90ff', 'firing'], ['42204f712b672566', 'firing']]],
+  ['webhook-v4-2-firing.json', [['4cad96182c5f90ff', 'resolved'], ['42204f712b672566', 'firing']]],
+  ['webhook-v4-3-resolved.json', [['42204f712b672566', 'resolved']]],
+];
+
+for (const [file, expected] of samples) {
+  test(`real sample ${file}: one event per alert, by its own status and fingerprint`, () => {
+    const r = parse(sample(file));
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.deepEqual(
+      r.value.events.map((e) => [e.dedupKey, e.status]),
+      expected,
+    );
+    for (const e of r.value.events) {
+      assert.equal(e.source, 'prom');
+      assert.equal(e.title, 'CPU above 90% for 5m');
+      assert.equal(e.severity, 'critical');
+    }
+  });
+}
+
+test('the first real alert in full', () => {
+  const r = parse(sample('webhook-v4-1-firing.json'));
+  assert.ok(r.ok);
+  assert.deepEqual(r.value.events[0], {
+    source: 'prom',
+    dedupKey: '4cad96182c5f90ff',
+    status: 'firing',
+    title: 'CPU above 90% for 5m',
+    description: 'Labels:\n- alertname: HighCPU\n- instance: host1:9100\n- service: api\n- severity: critical',
+    severity: 'critical',
+    sourceUrl: 'http://prometheus.local/graph?g0.expr=cpu',
+    metadata: {
+      alertname: 'HighCPU',
+      fingerprint: '4cad96182c5f90ff',
+      labels: { alertname: 'HighCPU', instance: 'host1:9100', service: 'api', severity: 'critical' },
+      annotations: { runbook_url: 'https://runbooks.example/high-cpu', summary: 'CPU above 90% for 5m' },
+      runbook_url: 'https://runbooks.example/high-cpu',
+      starts_at: '2026-11-22T08:44:34Z',
+      receiver: 'gateway',
+      group_key: '{}:{alertname="HighCPU", service="api"}',
+      group_labels: { alertname: 'HighCPU', service: 'api' },
+      external_url: 'http://vm:19093',
+    },
+  });
+});
+
+test('an empty generatorURL gives no sourceUrl', () => {
+  const r = parse(sample('webhook-v4-1-firing.json'));
+  assert.ok(r.ok);
+  assert.equal('sourceUrl' in r.value.events[1]!, false);
+});
+
+test('repeat notifications of the same alert produce identical events (nothing per-notification in them)', () => {
+  const a = parse(sample('webhook-v4-1-firing.json'));
+  const b = parse(sample('webhook-v4-2-firing.json'));
+  assert.ok(a.ok && b.ok);
+  assert.deepEqual(b.value.events[1], a.value.events[1]);
+});
+
+const oneAlert = (over: Record<string, unknown> = {}, top: Record<string, unknown> = {}) => ({
+  version: '4',
+  status: 'firing',
+  alerts: [{ status: 'firing', labels: { alertname: 'DiskFull', instance: 'db1', severity: 'warn' }, annotations: {}, fingerprint: 'f1', ...over }],
+  ...top,
+});
+
+const titles: [string, Record<string, unknown>, string][] = [
+  ['summary wins', { annotations: { summary: 'Disk 95% full on db1' } }, 'Disk 95% full on db1'],
+  ['alertname plus the other labels, severity left out', {}, 'DiskFull (instance=db1)'],
+  ['only an alertname', { labels: { alertname: 'Watchdog' } }, 'Watchdog'],
+  ['no alertname at all', { labels: { job: 'x' } }, 'Alert (job=x)'],
+  ['blank summary falls back', { annotations: { summary: '  ' } }, 'DiskFull (instance=db1)'],
+];
+for (const [name, over, title] of titles) {
+  test(`title: ${name}`, () => {
+    const r = parse(oneAlert(over));
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.value.events[0]!.title, title);
+  });
+}
+
+const severities: [string | undefined, string | undefined][] = [
+  ['critical', 'critical'], ['page', 'critical'], ['error', 'error'], ['high', 'error'], ['warning', 'warning'],
+  ['WARN', 'warning'], ['medium', 'warning'], ['info', 'info'], ['low', 'info'], ['none', 'info'], ['p7', undefined], [undefined, undefined],
+];
+for (const [label, severity] of severities) {
+  test(`severity label ${label} → ${severity}`, () => {
+    const labels: Record<string, string> = { alertname: 'A' };
+    if (label !== undefined) labels.severity = label;
+    const r = parse(oneAlert({ labels }));
+    assert.ok(r.ok);
+    const e = r.value.events[0]!;
+    assert.equal(e.severity, severity);
+    assert.equal(e.metadata.raw_severity, label !== undefined && severity === undefined ? label : undefined);
+  });
+}
+
+test('severity_label option picks another label', () => {
+  const r = parse(oneAlert({ labels: { alertname: 'A', priority: 'page', severity: 'info' } }), { severity_label: 'priority' });
+  assert.ok(r.ok);
+  assert.equal(r.value.events[0]!.severity, 'critical');
+});
+
+test('description joins the description annotation and the labels', () => {
+  const r = parse(oneAlert({ annotations: { description: 'Only 5% left.' } }));
+  assert.ok(r.ok);
+  assert.equal(r.value.events[0]!.description, 'Only 5% left.\n\nLabels:\n- alertname: DiskFull\n- instance: db1\n- severity: warn');
+});
+
+test('newer and unknown fields are ignored; a missing version is accepted', () => {
+  const body = oneAlert({ someFutureField: 1 }, { notification_reason: 'repeat', routeLabels: { team: 'x' }, truncatedAlerts: 3, version: undefined });
+  const r = parse(body);
+  assert.ok(r.ok, JSON.stringify(r));
+  assert.equal(r.value.events.length, 1);
+});
+
+const bad: [string, unknown, string, RegExp][] = [
+  ['not an object', [1, 2], '(body)', /alerts array/],
+  ['no alerts array', { version: '4', status: 'firing' }, 'alerts', /required/],
+  ['alerts not an array', { alerts: {} }, 'alerts', /array/],
+  ['empty alerts', { alerts: [] }, 'alerts', /empty/],
+  ['alert without fingerprint', oneAlert({ fingerprint: undefined }), 'alerts[0].fingerprint', /required/],
+  ['alert with empty fingerprint', oneAlert({ fingerprint: '' }), 'alerts[0].fingerprint', /empty/],
+  ['alert without labels', oneAlert({ labels: undefined }), 'alerts[0].labels', /required/],
+  ['label value not a string', oneAlert({ labels: { alertname: 3 } }), 'alerts[0].labels.alertname', /strings/],
+  ['bad alert status', oneAlert({ status: 'pending' }), 'alerts[0].status', /firing/],
+  ['other major version', oneAlert({}, { version: '5' }), 'version', /"5".*expected "4"/],
+  ['grafana webhook', oneAlert({}, { version: '1', orgId: 1 }), 'version', /versus/],
+];
+for (const [name, body, field, message] of bad) {
+  test(`rejects ${name}`, () => {
+    const r = parse(body);
+    assert.equal(r.ok, false);
+    if (!r.ok) {
+      assert.equal(r.problems[0]!.field, field);
+      assert.match(r.problems[0]!.message, message);
+    }
+  });
+}
+
+test('a bad alert among good ones is named by its index; nothing is accepted', () => {
+  const body = oneAlert();
+  body.alerts.push({ status: 'firing', labels: { alertname: 'B' }, annotations: {}, fingerprint: 'f2' } as any, { status: 'firing', labels: {} } as any);
+  const r = parse(body);
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.deepEqual(r.problems, [{ field: 'alerts[2].fingerprint', message: 'required' }]);
+});
+
+test('more than 1000 alerts is refused', () => {
+  const alerts = Array.from({ length: 1001 }, (_, i) => ({ status: 'firing', labels: { alertname: 'A' }, fingerprint: `f${i}` }));
+  const r = parse({ version: '4', alerts });
+  assert.equal(r.ok, false);
+  if (!r.ok) assert.match(r.problems[0]!.message, /at most 1000 alerts.*1001/);
+});
+
+test('options refuse unknown keys', () => {
+  assert.equal(alertmanagerSource.options.safeParse({ severity_lable: 'x' }).success, false);
+});

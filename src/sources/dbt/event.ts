@@ -1,0 +1,138 @@
+import type { AlertEvent, JsonObject, Severity } from '../../domain/alert.ts';
+import type { DbtArtifact, DbtResult } from './artifacts.ts';
+import { fillLink } from './link.ts';
+import { parentIds, type ManifestIndex, type SlimNode } from './manifest.ts';
+import { outcomeOf, type FiringStatus } from './status.ts';
+
+export interface DbtOptions {
+  project?: string;
+  environment?: string;
+  link_template?: string;
+  severity: Partial<Record<FiringStatus, Severity>>;
+}
+
+const TEST_TYPES = new Set(['test', 'unit_test']);
+
+/** A readable name from a unique_id alone, for uploads without a manifest: `test.pkg.not_null_x.ab12` → `not_null_x`. */
+export function nameFromUniqueId(uid: string): string {
+  const [type, , ...rest] = uid.split('.');
+  if (!rest.length) return uid;
+  if (type === 'source') return rest.join('.');
+  if (type === 'test' && rest.length > 1 && /^[0-9a-f]{10}$/.test(rest[rest.length - 1]!)) return rest.slice(0, -1).join('.');
+  if (type === 'unit_test') return rest[rest.length - 1]!;
+  return rest.join('.');
+}
+
+const nodeName = (node: SlimNode | undefined, uid: string) =>
+  node?.source_name && node.name ? `${node.source_name}.${node.name}` : (node?.name ?? nameFromUniqueId(uid));
+
+/** The node a test is about: its attached node (dbt ≥ 1.5), else what its `model` kwarg or dependencies name. */
+function testedNode(node: SlimNode | undefined, manifest: ManifestIndex): { id?: string; name?: string; node?: SlimNode } {
+  if (!node) return {};
+  const ids = parentIds(node);
+  const model = node.test_metadata?.model;
+  const id = node.attached_node ?? (model ? ids.find((i) => nodeName(manifest.node(i), i) === model) : ids[0]);
+  if (id) {
+    const parent = manifest.node(id);
+    return { id, name: nodeName(parent, id), ...(parent ? { node: parent } : {}) };
+  }
+  return node.test_metadata?.model ? { name: node.test_metadata.model } : {};
+}
+
+function verb(resourceType: string, status: string): string {
+  if (resourceType === 'source') {
+    return { error: 'error', warn: 'warning', 'runtime error': 'check errored', pass: 'passed' }[status] ?? status;
+  }
+  return (
+    { fail: 'failed', error: 'errored', warn: 'warned', 'runtime error': 'errored', 'partial success': 'partially failed', pass: 'passed', success: 'succeeded' }[
+      status
+    ] ?? status
+  );
+}
+
+function title(resourceType: string, status: string, name: string, model: string | undefined): string {
+  if (resourceType === 'source') return `dbt source freshness ${verb(resourceType, status)}: ${name}`;
+  const what = resourceType === 'unit_test' ? 'unit test' : resourceType;
+  return `dbt ${what} ${verb(resourceType, status)}: ${name}${model && model !== name ? ` (${model})` : ''}`;
+}
+
+function criteriaText(criteria: Record<string, unknown> | undefined): string | undefined {
+  if (!criteria) return undefined;
+  const part = (label: string, v: unknown) => {
+    const c = v as { count?: unknown; period?: unknown } | null;
+    return c && c.count !== null && c.count !== undefined ? `${label} after ${String(c.count)} ${String(c.period)}` : undefined;
+  };
+  const parts = [part('warn', criteria.warn_after), part('error', criteria.error_after)].filter(Boolean);
+  return parts.length ? parts.join(', ') : undefined;
+}
+
+/**
+ * One dbt result as an alert event, or undefined when its status says nothing (skipped, no-op).
+ * Identity is `<project>/<unique_id>`: what failed, never which invocation saw it fail.
+ */
+export function dbtEvent(source: string, result: DbtResult, artifact: DbtArtifact, manifest: ManifestIndex, opts: DbtOptions): AlertEvent | undefined {
+  const outcome = outcomeOf(result.status, opts.severity);
+  if (outcome.action === 'ignore') return undefined;
+  const uid = result.uniqueId;
+  const node = manifest.node(uid);
+  const resourceType = node?.resource_type ?? uid.split('.')[0] ?? 'node';
+  const isTest = TEST_TYPES.has(resourceType);
+  const name = nodeName(node, uid);
+  const tested = isTest ? testedNode(node, manifest) : {};
+  const project = opts.project ?? manifest.projectName;
+
+  let owners = node ? manifest.owners(node) : [];
+  if (!owners.length && tested.node) owners = manifest.owners(tested.node);
+  const tags = [...new Set([...(node?.tags ?? []), ...(node?.config?.tags ?? [])])];
+  const configured = node?.config?.severity?.toLowerCase();
+  const dbtSeverity = configured ?? (outcome.action === 'fire' ? (outcome.status === 'warn' ? 'warn' : 'error') : undefined);
+  const environment = opts.environment ?? artifact.env.ENVIRONMENT ?? artifact.env.environment;
+
+  const metadata: JsonObject = { unique_id: uid, resource_type: resourceType, status: result.status };
+  const set = (key: string, value: JsonObject[string] | undefined) => {
+    if (value !== undefined && !(Array.isArray(value) && value.length === 0)) metadata[key] = value;
+  };
+  set('project', project);
+  // Not `severity`: that key is tocsin's own severity in routes and in what incident.io receives.
+  set('dbt_severity', dbtSeverity);
+  set('owners', owners);
+  set('tags', tags);
+  set('environment', environment);
+  set(isTest ? 'test_description' : 'description', node?.description);
+  set('model', tested.name);
+  set('column', node?.column_name);
+  set('failures', result.failures);
+  set('message', result.message);
+  set('max_loaded_at', result.maxLoadedAt);
+  set('age_seconds', result.ageSeconds);
+  set('criteria', result.criteria as JsonObject | undefined);
+  set('dbt_version', artifact.dbtVersion);
+  set('invocation_id', artifact.invocationId);
+  set('execution_time', result.executionTime);
+
+  const lines = [
+    result.message,
+    tested.name ? `Model: ${tested.name}` : undefined,
+    node?.column_name ? `Column: ${node.column_name}` : undefined,
+    result.failures ? `Failing rows: ${result.failures}` : undefined,
+    result.maxLoadedAt ? `Last loaded: ${result.maxLoadedAt}` : undefined,
+    criteriaText(result.criteria) ? `Freshness: ${criteriaText(result.criteria)}` : undefined,
+    owners.length ? `Owners: ${owners.join(', ')}` : undefined,
+    node?.description,
+  ].filter((l): l is string => !!l);
+
+  const event: AlertEvent = {
+    source,
+    dedupKey: project ? `${project}/${uid}` : uid,
+    status: outcome.action === 'fire' ? 'firing' : 'resolved',
+    title: title(resourceType, result.status, name, tested.name),
+    metadata,
+  };
+  if (lines.length) event.description = lines.join('\n');
+  if (outcome.action === 'fire') event.severity = outcome.severity;
+  const link = opts.link_template
+    ? fillLink(opts.link_template, { unique_id: uid, name, resource_type: resourceType, ...(project ? { project } : {}) })
+    : undefined;
+  if (link) event.sourceUrl = link;
+  return event;
+}
