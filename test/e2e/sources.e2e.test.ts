@@ -119,6 +119,18 @@ describe('source types end to end (gateway + emulator)', () => {
     assert.equal(notConfigured.status, 400);
   });
 
+  test('versus: its own path /api/incidents works unchanged, with the same token rules', async () => {
+    const body = { title: 'orders: pool exhausted', Logs: '[ERROR] pool exhausted', dedup_key: 'orders-pool' };
+    const r = await http('POST', `${gw.url}/api/incidents`, { token: TOKENS.versus, body });
+    assert.equal(r.status, 202, r.text);
+    await alertIn('versus:orders-pool', 'firing');
+    const named = await http('POST', `${gw.url}/api/incidents?source=versus`, { token: TOKENS.versus, body: { ...body, status: 'resolved' } });
+    assert.equal(named.status, 202, named.text);
+    await alertIn('versus:orders-pool', 'resolved');
+    assert.equal((await http('POST', `${gw.url}/api/incidents`, { body })).status, 401);
+    assert.equal((await http('POST', `${gw.url}/api/incidents?source=nope`, { token: TOKENS.versus, body })).status, 401);
+  });
+
   test('webhook: a jsonata mapping fires and resolves', async () => {
     const down = await ingest('shop', { check: 'checkout', state: 'down', level: 'critical', secret: 's3cr3t-value' });
     assert.equal(down.status, 202, down.text);
