@@ -27,6 +27,11 @@ export interface AlertEvent {
   severity?: Severity;
   metadata: JsonObject;
   sourceUrl?: string;
+  /**
+   * Metadata keys that describe the run that saw the alert, not the alert (a dbt invocation id, an execution
+   * time): kept and sent, but left out when deciding whether a repeat changed anything.
+   */
+  volatile?: string[];
 }
 
 export function isSeverity(value: unknown): value is Severity {

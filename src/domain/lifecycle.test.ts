@@ -14,7 +14,7 @@ const event = (over: Partial<AlertEvent> = {}): AlertEvent => ({
 const snap = (state: AlertSnapshot['state'], e: AlertEvent = event(), episode = 1): AlertSnapshot => ({
   state,
   episode,
-  contentHash: hashContent(contentOf(e)),
+  contentHash: hashContent(contentOf(e), ['run']),
 });
 
 const cases: { name: string; current: AlertSnapshot | null; event: AlertEvent; kind: string; transition?: string; episode?: number }[] = [
@@ -22,6 +22,7 @@ const cases: { name: string; current: AlertSnapshot | null; event: AlertEvent; k
   { name: 'resolve of an unknown alert', current: null, event: event({ status: 'resolved' }), kind: 'unchanged' },
   { name: 'identical repeat', current: snap('firing'), event: event(), kind: 'unchanged' },
   { name: 'metadata key order does not matter', current: snap('firing', event({ metadata: { a: 1, b: 2 } })), event: event({ metadata: { b: 2, a: 1 } }), kind: 'unchanged' },
+  { name: 'only a volatile key changed', current: snap('firing', event({ metadata: { service: 'orders', run: 'a' } })), event: event({ metadata: { service: 'orders', run: 'b' }, volatile: ['run'] }), kind: 'unchanged' },
   { name: 'changed title', current: snap('firing'), event: event({ title: 'Orders 5xx above 5%' }), kind: 'updated', transition: 'updated', episode: 1 },
   { name: 'changed severity while acknowledged', current: snap('acknowledged'), event: event({ severity: 'critical' }), kind: 'updated', episode: 1 },
   { name: 'repeat while acknowledged', current: snap('acknowledged'), event: event(), kind: 'unchanged' },

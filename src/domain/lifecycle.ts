@@ -42,12 +42,13 @@ export function contentOf(event: AlertEvent): AlertContent {
   return content;
 }
 
-export function hashContent(content: AlertContent): string {
+export function hashContent(content: AlertContent, volatile: readonly string[] = []): string {
+  const metadata = volatile.length ? Object.fromEntries(Object.entries(content.metadata).filter(([k]) => !volatile.includes(k))) : content.metadata;
   return contentHash({
     t: content.title,
     d: content.description ?? null,
     s: content.severity ?? null,
-    m: content.metadata,
+    m: metadata,
     u: content.sourceUrl ?? null,
   });
 }
@@ -57,7 +58,7 @@ export function hashContent(content: AlertContent): string {
  * same content delivers nothing; a resolve for an alert tocsin never saw fire has nothing to resolve.
  */
 export function decide(current: AlertSnapshot | null, event: AlertEvent): LifecycleDecision {
-  const hash = hashContent(contentOf(event));
+  const hash = hashContent(contentOf(event), event.volatile);
   if (event.status === 'resolved') {
     if (current === null) return { kind: 'unchanged', reason: 'unknown_alert_resolved' };
     if (current.state === 'resolved') return { kind: 'unchanged', reason: 'already_resolved' };

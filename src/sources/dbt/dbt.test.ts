@@ -48,6 +48,7 @@ test('real: a failing test with its manifest, in full', () => {
     dedupKey: odhFailing,
     status: 'firing',
     title: 'dbt test failed: not_null_gppd_power_plants_list_year_of_capacity_data (gppd_power_plants_list)',
+    volatile: ['invocation_id', 'execution_time', 'age_seconds'],
     description: 'Got 20906 results, configured to fail if != 0\nModel: gppd_power_plants_list\nColumn: year_of_capacity_data\nFailing rows: 20906',
     severity: 'error',
     sourceUrl: `https://docs.example.com/#!/test/${odhFailing}`,

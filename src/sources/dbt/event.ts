@@ -127,6 +127,8 @@ export function dbtEvent(source: string, result: DbtResult, artifact: DbtArtifac
     status: outcome.action === 'fire' ? 'firing' : 'resolved',
     title: title(resourceType, result.status, name, tested.name),
     metadata,
+    // Differ on every run: a test still failing the same way must not be re-sent each time dbt runs.
+    volatile: ['invocation_id', 'execution_time', 'age_seconds'],
   };
   if (lines.length) event.description = lines.join('\n');
   if (outcome.action === 'fire') event.severity = outcome.severity;
