@@ -4,7 +4,7 @@ import { ok, type FieldProblem, type ParseOutcome } from '../../domain/errors.ts
 import { MAX_ALERTS_PER_REQUEST } from '../alerts/alerts.ts';
 import type { ParsedBatch, SourceType } from '../types.ts';
 import { notifiedAlertEvent, type NotificationGroup } from './event.ts';
-import { MAX_PROBLEMS, problemsOf } from './problems.ts';
+import { MAX_PROBLEMS, problemsOf } from '../problems.ts';
 
 export interface AlertmanagerOptions {
   /** The label that carries the alert's severity (`severity` in most rule sets). */

@@ -1,5 +1,5 @@
 import type { AlertEvent, EventStatus, JsonObject } from '../../domain/alert.ts';
-import { severityFromWord } from './severity.ts';
+import { severityFromWord } from '../severity-words.ts';
 
 /** One alert of an Alertmanager-style notification, after validation: what tocsin reads of it. */
 export interface NotifiedAlert {

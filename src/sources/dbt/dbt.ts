@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { SEVERITIES, type AlertEvent } from '../../domain/alert.ts';
 import { ok, type ParseOutcome } from '../../domain/errors.ts';
 import { MAX_ALERTS_PER_REQUEST } from '../alerts/alerts.ts';
-import { MAX_PROBLEMS } from '../alertmanager/problems.ts';
+import { MAX_PROBLEMS } from '../problems.ts';
 import type { ParsedBatch, SourceType } from '../types.ts';
 import { readUpload } from './artifacts.ts';
 import { dbtEvent, type DbtOptions } from './event.ts';

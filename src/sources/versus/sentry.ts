@@ -1,5 +1,5 @@
 import type { EventStatus, JsonObject } from '../../domain/alert.ts';
-import { severityFromWord } from '../alertmanager/severity.ts';
+import { severityFromWord } from '../severity-words.ts';
 import { httpUrl, isObject, text, type Candidate } from './candidate.ts';
 
 /** Sentry integration-platform webhooks: issue alerts (`data.event`), issues (`data.issue`), metric alerts. */

@@ -1,4 +1,4 @@
-import type { Severity } from '../../domain/alert.ts';
+import type { Severity } from '../domain/alert.ts';
 
 /**
  * Severity words seen in the wild (Prometheus `severity` labels, syslog levels, Sentry levels, P-style tiers) to

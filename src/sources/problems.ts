@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { FieldProblem } from '../../domain/errors.ts';
+import type { FieldProblem } from '../domain/errors.ts';
 
 /** A 400 lists at most this many problems: enough to fix a payload, small enough to read. */
 export const MAX_PROBLEMS = 20;
