@@ -1,4 +1,5 @@
-import type { AlertRow, Executor, NewAlertRow, TransitionRow } from './schema.ts';
+import type { Insertable } from 'kysely';
+import type { AlertRow, Executor, NewAlertRow, TransitionRow, TransitionsTable } from './schema.ts';
 
 export async function findAlertByIdentity(db: Executor, source: string, dedupKey: string): Promise<AlertRow | undefined> {
   return db.selectFrom('alerts').selectAll().where('source', '=', source).where('dedup_key', '=', dedupKey).executeTakeFirst();
@@ -25,16 +26,7 @@ export async function touchAlert(db: Executor, id: string, at: number): Promise<
     .execute();
 }
 
-export interface NewTransition {
-  alert_id: string;
-  episode: number;
-  kind: string;
-  from_state: string | null;
-  to_state: string;
-  actor: string;
-  content: string;
-  at: number;
-}
+export type NewTransition = Insertable<TransitionsTable>;
 
 export async function insertTransition(db: Executor, t: NewTransition): Promise<void> {
   await db.insertInto('transitions').values(t).execute();

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import type { DeliveryRow, DeliveryStatus, Executor, Tx } from './schema.ts';
+import { sql, type Insertable } from 'kysely';
+import type { DeliveryAttemptsTable, DeliveryRow, DeliveryStatus, Executor, Tx } from './schema.ts';
 
 export interface EnqueueInput {
   destination: string;
@@ -180,16 +180,7 @@ export async function newerPendingExists(db: Executor, row: Pick<DeliveryRow, 'i
   return r !== undefined;
 }
 
-export interface NewAttempt {
-  delivery_id: number;
-  destination: string;
-  at: number;
-  outcome: 'delivered' | 'retry' | 'failed';
-  status_code: number | null;
-  latency_ms: number;
-  request_id: string | null;
-  error: string | null;
-}
+export type NewAttempt = Insertable<DeliveryAttemptsTable>;
 
 export async function recordAttempt(db: Executor, a: NewAttempt): Promise<void> {
   await db.insertInto('delivery_attempts').values(a).execute();
