@@ -24,12 +24,16 @@ export class GroupCommit {
   run<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ work: work as Work<unknown>, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.running) void this.drain();
+      if (!this.running) {
+        // Start after this turn's I/O callbacks: every request parsed in the same event-loop turn joins the commit.
+        // Starting at once would commit the first request alone, since a transaction runs to its end in microtasks.
+        this.running = true;
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
     try {
       while (this.queue.length) {
         const jobs = this.queue.splice(0, this.maxJobs);
