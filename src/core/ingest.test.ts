@@ -130,3 +130,13 @@ test('retrying a dead delivery sends the latest state and folds later dead rows 
   const again = await retryDelivery(commits, clock, first!.id);
   assert.equal(again.ok, false);
 });
+
+test('the same alert twice in one request: applied in order, one delivery with the last state', async () => {
+  const { deps, ev, rows } = await setup();
+  const r = await ingest(deps, [ev({ title: 'a' }), ev({ title: 'a' }), ev({ title: 'b' }), ev({ status: 'resolved', title: 'b' })]);
+  assert.ok(r.ok);
+  assert.deepEqual(r.results.map((x) => x.result), ['created', 'unchanged', 'updated', 'resolved']);
+  const d = await rows();
+  assert.equal(d.length, 1);
+  assert.equal(d[0]!.status, 'skipped');
+});

@@ -5,7 +5,7 @@ import { externalDedupKey } from '../domain/identity.ts';
 import { contentOf, decide, type IngestResultKind } from '../domain/lifecycle.ts';
 import type { DeliveryPayload } from '../destinations/types.ts';
 import { route, type Route } from '../routing/routes.ts';
-import { findAlertByIdentity, insertAlert, insertTransition, touchAlert, updateAlert } from '../storage/alerts-repo.ts';
+import { findAlertsByIdentity, insertAlert, insertTransition, touchAlert, updateAlert } from '../storage/alerts-repo.ts';
 import { enqueueDelivery, type EnqueueResult } from '../storage/deliveries-repo.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { AlertRow, Tx } from '../storage/schema.ts';
@@ -75,11 +75,26 @@ interface Applied {
   destinations: readonly string[];
 }
 
-async function applyEvent(tx: Tx, deps: IngestDeps, event: AlertEvent, override: string | undefined, now: number): Promise<Applied> {
-  const current = await findAlertByIdentity(tx, event.source, event.dedupKey);
+/** The alerts a batch touches, by `source \0 dedup_key`; kept current as the batch is applied in order. */
+type Known = Map<string, AlertRow>;
+const identity = (source: string, dedupKey: string) => `${source}\0${dedupKey}`;
+
+async function loadKnown(tx: Tx, events: readonly AlertEvent[]): Promise<Known> {
+  const bySource = new Map<string, string[]>();
+  for (const e of events) bySource.set(e.source, [...(bySource.get(e.source) ?? []), e.dedupKey]);
+  const known: Known = new Map();
+  for (const [source, keys] of bySource) for (const row of await findAlertsByIdentity(tx, source, keys)) known.set(identity(row.source, row.dedup_key), row);
+  return known;
+}
+
+async function applyEvent(tx: Tx, deps: IngestDeps, known: Known, event: AlertEvent, override: string | undefined, now: number): Promise<Applied> {
+  const current = known.get(identity(event.source, event.dedupKey));
   const decision = decide(current ? { state: current.state, episode: current.episode, contentHash: current.content_hash } : null, event);
   if (decision.kind === 'unchanged') {
-    if (current) await touchAlert(tx, current.id, now);
+    if (current) {
+      await touchAlert(tx, current.id, now);
+      known.set(identity(event.source, event.dedupKey), { ...current, last_event_at: now, event_count: current.event_count + 1 });
+    }
     return { result: { id: current?.id ?? null, dedup_key: event.dedupKey, result: 'unchanged' }, source: event.source, enqueue: [], destinations: [] };
   }
   const content = contentOf(event);
@@ -132,6 +147,7 @@ async function applyEvent(tx: Tx, deps: IngestDeps, event: AlertEvent, override:
     content: JSON.stringify(content),
     at: now,
   });
+  known.set(identity(event.source, event.dedupKey), row);
   const enqueue = decision.deliver ? await enqueueFor(tx, row, destinations, now, !current) : [];
   return { result: { id: row.id, dedup_key: event.dedupKey, result: decision.kind }, source: event.source, enqueue, destinations };
 }
@@ -150,8 +166,9 @@ export async function ingest(deps: IngestDeps, events: AlertEvent[], destination
   }
   const applied = await deps.commits.run(async (tx) => {
     const now = deps.clock.now();
+    const known = await loadKnown(tx, events);
     const out: Applied[] = [];
-    for (const e of events) out.push(await applyEvent(tx, deps, e, destination, now));
+    for (const e of events) out.push(await applyEvent(tx, deps, known, e, destination, now));
     return out;
   });
   // Observed only once committed: a shared transaction that failed and was re-run must not count twice.
