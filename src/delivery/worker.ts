@@ -90,6 +90,7 @@ export class DestinationWorker {
     this.wake();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+    await this.destination.close?.();
   }
 
   private sleep(ms: number): Promise<void> {
