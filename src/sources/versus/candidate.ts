@@ -29,12 +29,4 @@ export const text = (v: unknown): string | undefined => {
 /** A deterministic key from content, for shapes that carry no id of their own. */
 export const hashKey = (prefix: string, content: string) => `${prefix}:${createHash('sha256').update(content).digest('hex').slice(0, 32)}`;
 
-export const httpUrl = (s: string | undefined): string | undefined => {
-  if (!s) return undefined;
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? s : undefined;
-  } catch {
-    return undefined;
-  }
-};
+export { httpUrl } from '../http-url.ts';

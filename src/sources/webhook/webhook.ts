@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AlertEvent, EventStatus, JsonObject } from '../../domain/alert.ts';
 import { ok, type FieldProblem, type ParseOutcome } from '../../domain/errors.ts';
 import { MAX_ALERTS_PER_REQUEST } from '../alerts/alerts.ts';
+import { httpUrl } from '../http-url.ts';
 import { MAX_PROBLEMS } from '../problems.ts';
 import { severityFromWord } from '../severity-words.ts';
 import type { ParsedBatch, SourceType } from '../types.ts';
@@ -33,15 +34,6 @@ export type WebhookOptions = z.output<typeof optionsSchema>;
 /** Long enough for any real title; longer is cut rather than refused, since refusing would drop the alert. */
 const MAX_TITLE = 500;
 
-export const httpUrl = (s: string | undefined): string | undefined => {
-  if (!s) return undefined;
-  try {
-    const u = new URL(s);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? s : undefined;
-  } catch {
-    return undefined;
-  }
-};
 
 function defaultMetadata(item: unknown, exclude: readonly string[]): JsonObject {
   if (item === null || typeof item !== 'object' || Array.isArray(item)) return { value: item as JsonObject[string] };
