@@ -5,8 +5,9 @@ import { buildServer } from './api/server.ts';
 import type { Gateway } from './api/gateway.ts';
 import { Metrics } from './api/metrics.ts';
 import { ConfigError, type Config } from './config/load.ts';
-import { ingest } from './core/ingest.ts';
+import { ingest, type Routing } from './core/ingest.ts';
 import { actOnAlert, retryDelivery } from './core/manage.ts';
+import { rerouteActive } from './core/reroute.ts';
 import { DestinationWorker } from './delivery/worker.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
 import { DestinationConfigError, destinationTypes } from './destinations/registry.ts';
@@ -14,7 +15,7 @@ import type { Destination } from './destinations/types.ts';
 import { queueDepths } from './storage/deliveries-repo.ts';
 import { GroupCommit } from './storage/group-commit.ts';
 import { ping } from './storage/migrations.ts';
-import type { Db } from './storage/schema.ts';
+import type { AlertRow, Db } from './storage/schema.ts';
 import { openSqlite } from './storage/sqlite.ts';
 
 export interface RunningApp {
@@ -53,6 +54,9 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
   const metrics = new Metrics(() => queueDepths(db));
   const newId = monotonicFactory();
   const workers = new Map<string, DestinationWorker>();
+  const wake = (names: Iterable<string>) => {
+    for (const n of names) workers.get(n)?.wake();
+  };
 
   const startWorker = async (destination: Destination) => {
     const w = new DestinationWorker({
@@ -73,35 +77,56 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
   };
   for (const d of (await createDestinations(config, logger)).values()) await startWorker(d);
 
-  const wake = (names: Iterable<string>) => {
-    for (const n of names) workers.get(n)?.wake();
-  };
 
-  let routing = { routes: config.routes, destinations: new Set(config.destinations.keys()) as ReadonlySet<string> };
+  let routing: Routing = { routes: config.routes, destinations: new Set(config.destinations.keys()) };
+  const ingestLog = logger.child({ component: 'ingest' });
   const ingestDeps = {
     commits,
     clock,
     newId: () => newId(clock.now()),
     routing: () => routing,
-    observe: (source: string, result: Parameters<Metrics['ingest']>[1]) => metrics.ingest(source, result),
+    observe: (source: string, result: Parameters<Metrics['ingest']>[1], _enqueue: unknown, unrouted: AlertRow | undefined) => {
+      metrics.ingest(source, result);
+      if (!unrouted) return;
+      // Never silent: an alert no route matched is kept, counted and named, so a missing default route shows.
+      metrics.unroutedAlert(source);
+      ingestLog.warn({ source, alert: unrouted.id, dedup_key: unrouted.dedup_key, title: unrouted.title }, 'alert matched no route: stored, delivered nowhere (add a default route, or see `tocsin alerts --unrouted`)');
+    },
   };
+
+  /** Start and reload: active alerts meet the routes in force; queued rows of removed destinations are orphaned. */
+  const reroute = async () => {
+    const r = await rerouteActive(commits, clock, routing);
+    if (r.rerouted) logger.info({ alerts: r.rerouted, destinations: Object.fromEntries(r.added) }, 'active alerts routed to destinations they now match');
+    if (r.revived) logger.info({ deliveries: r.revived }, 'orphaned deliveries are pending again: their destination is configured');
+    for (const [destination, n] of r.orphaned) {
+      logger.warn({ destination, deliveries: n }, `destination "${destination}" is not configured: ${n} deliveries kept as orphaned (sent if it comes back; see tocsin deliveries --status orphaned)`);
+    }
+    wake(r.added.keys());
+    if (r.revived) wake(routing.destinations);
+  };
+  await reroute();
 
   const gateway: Gateway = {
     config: () => config,
     db,
     metrics,
-    async ingest(_source, events, destination) {
+    async ingest(source, events, destination) {
       const r = await ingest(ingestDeps, events, destination);
-      if (r.ok) wake(r.enqueued);
+      wake(r.enqueued);
+      if (r.unknownDestination !== undefined) {
+        metrics.unknownDestinationNamed(source.name);
+        ingestLog.warn({ source: source.name, destination: r.unknownDestination }, 'request named a destination that is not configured: routed by the routes instead');
+      }
       return r;
     },
     async retryDelivery(id) {
-      const r = await retryDelivery(commits, clock, id);
+      const r = await retryDelivery(commits, clock, id, routing.destinations);
       if (r.ok && r.wake) wake(r.wake);
       return r;
     },
     async actOnAlert(id, action) {
-      const r = await actOnAlert(commits, clock, id, action);
+      const r = await actOnAlert(commits, clock, id, action, routing.destinations);
       if (r.ok && r.wake) wake(r.wake);
       return r;
     },
@@ -140,6 +165,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
         if (w) w.replace(d);
         else await startWorker(d);
       }
+      await reroute();
       logger.info({ sources: next.sources.size, destinations: next.destinations.size, routes: next.routes.length }, 'configuration reloaded');
     },
     async close() {

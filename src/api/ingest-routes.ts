@@ -46,7 +46,7 @@ export function registerIngestRoutes(app: FastifyInstance, gw: Gateway): void {
   const handle = async (request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>, reply: FastifyReply) => {
     const source = request.tocsinSource!;
     const type = sourceTypes[source.type]!;
-    const parsed = await type.parse(request.body, { source: source.name, options: source.options, query: request.query });
+    const parsed = await type.parse(request.body, { source: source.name, options: source.options, query: request.query, severityMap: source.severityMap });
     if (!parsed.ok) {
       gw.metrics.reject(source.name, 400);
       throw badRequest(parsed.problems);
@@ -59,11 +59,8 @@ export function registerIngestRoutes(app: FastifyInstance, gw: Gateway): void {
       gw.metrics.reject(source.name, 503);
       throw unavailable();
     }
-    if (!outcome.ok) {
-      gw.metrics.reject(source.name, 400);
-      throw new ApiError(400, 'unknown_destination', outcome.message);
-    }
-    return reply.code(202).send({ results: outcome.results });
+    const warnings = [...(parsed.value.warnings ?? []), ...outcome.warnings];
+    return reply.code(202).send(warnings.length ? { results: outcome.results, warnings } : { results: outcome.results });
   };
 
   app.post('/ingest/:source', { bodyLimit: maxBody, onRequest: authenticate }, handle);

@@ -17,12 +17,19 @@ export class Metrics implements DeliveryObserver {
   });
   private readonly waits = new Counter({ name: 'tocsin_rate_limit_waits_total', help: 'Times a destination waited for its client-side rate limit', labelNames: ['destination'], registers: [this.registry] });
   private readonly waitSeconds = new Counter({ name: 'tocsin_rate_limit_wait_seconds_total', help: 'Time spent waiting for the client-side rate limit', labelNames: ['destination'], registers: [this.registry] });
+  private readonly unrouted = new Counter({ name: 'tocsin_unrouted_alerts_total', help: 'New alert episodes that no route matched (kept, delivered nowhere)', labelNames: ['source'], registers: [this.registry] });
+  private readonly unknownDestination = new Counter({
+    name: 'tocsin_unknown_destination_total',
+    help: 'Requests naming a destination that is not configured (routed by the routes instead)',
+    labelNames: ['source'],
+    registers: [this.registry],
+  });
   readonly queueDepth: Gauge;
 
   constructor(collectQueue: () => Promise<{ destination: string; status: string; n: number }[]>) {
     const depth = new Gauge({
       name: 'tocsin_delivery_queue',
-      help: 'Deliveries by destination and status (pending, in_flight, dead)',
+      help: 'Deliveries by destination and status (pending, in_flight, dead, orphaned)',
       labelNames: ['destination', 'status'],
       registers: [this.registry],
       async collect() {
@@ -35,6 +42,14 @@ export class Metrics implements DeliveryObserver {
 
   ingest(source: string, result: IngestResultKind): void {
     this.ingested.inc({ source, result });
+  }
+
+  unroutedAlert(source: string): void {
+    this.unrouted.inc({ source });
+  }
+
+  unknownDestinationNamed(source: string): void {
+    this.unknownDestination.inc({ source });
   }
 
   reject(source: string, status: number): void {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import type { Severity } from '../domain/alert.ts';
 import { destinationTypes } from '../destinations/registry.ts';
 import { compileMatcher, type MatchOp } from '../routing/matchers.ts';
 import type { Route } from '../routing/routes.ts';
@@ -14,6 +15,8 @@ export interface SourceConfig {
   type: string;
   token: string;
   bodyLimit: number;
+  /** `severity_map`, keys lower-cased. */
+  severityMap: Readonly<Record<string, Severity>>;
   options: unknown;
 }
 
@@ -126,13 +129,13 @@ function validateEntries(rawSources: RawConfig['sources'], rawDestinations: RawC
       problems.push({ path: `sources.${name}.type`, message: `unknown source type "${s.type}" (known: ${Object.keys(sourceTypes).join(', ')})` });
       continue;
     }
-    const { type: _t, token, body_limit, ...rest } = s;
+    const { type: _t, token, body_limit, severity_map, ...rest } = s;
     const options = type.options.safeParse(rest);
     if (!options.success) {
       problems.push(...zodProblems(options.error, `sources.${name}`));
       continue;
     }
-    sources.set(name, { name, type: s.type, token, bodyLimit: body_limit ?? bodyLimit, options: options.data });
+    sources.set(name, { name, type: s.type, token, bodyLimit: body_limit ?? bodyLimit, severityMap: severity_map ?? {}, options: options.data });
   }
 
   const destinations = new Map<string, DestinationConfig>();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SEVERITIES } from '../domain/alert.ts';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
 const nameHint = 'letters, digits, - and _ (at most 63), starting with a letter or digit';
@@ -46,6 +47,11 @@ export const sourceBase = z
     type: z.string({ required_error: 'say which kind of source this is, e.g. type: alerts' }),
     token: z.string({ required_error: 'every source needs a token (or token_file) that senders present as a Bearer token' }).min(16, 'must be at least 16 characters: generate one with `openssl rand -hex 24`'),
     body_limit: z.number().int().positive().optional(),
+    /** The sender's own severity words (`P1`, `SEV2`, `High`) → tocsin severities; matched case-insensitively. */
+    severity_map: z
+      .record(z.enum(SEVERITIES, { errorMap: () => ({ message: `must be one of ${SEVERITIES.join(', ')}` }) }))
+      .transform((m) => Object.fromEntries(Object.entries(m).map(([k, v]) => [k.trim().toLowerCase(), v])))
+      .optional(),
   })
   .passthrough();
 

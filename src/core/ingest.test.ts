@@ -11,6 +11,7 @@ import { GroupCommit } from '../storage/group-commit.ts';
 import { openSqlite } from '../storage/sqlite.ts';
 import { ingest, type IngestDeps } from './ingest.ts';
 import { retryDelivery } from './manage.ts';
+import { rerouteActive } from './reroute.ts';
 
 /** Real SQLite in a temp dir: the outbox rules are properties of the queries, so they are tested against them. */
 async function setup() {
@@ -107,12 +108,81 @@ test('claims go most severe first', async () => {
   assert.deepEqual(claimed.map((c) => JSON.parse(c.payload).dedupKey), ['c', 'b']);
 });
 
-test('a caller-chosen destination must be configured', async () => {
-  const { deps, ev } = await setup();
+test('a caller-chosen destination that is not configured never costs the alert: routed by the routes, with a warning', async () => {
+  const { deps, ev, rows } = await setup();
   const r = await ingest(deps, [ev()], 'https://evil.example/hook');
-  assert.equal(r.ok, false);
-  const ok = await ingest(deps, [ev({ severity: 'info' })], 'log');
-  assert.ok(ok.ok && ok.enqueued.has('log'));
+  assert.equal(r.unknownDestination, 'https://evil.example/hook');
+  assert.match(r.warnings[0]!, /unknown destination "https:\/\/evil.example\/hook" ignored/);
+  assert.equal((await rows('pager')).length, 1);
+  const chosen = await ingest(deps, [ev({ dedupKey: 'other', severity: 'info' })], 'log');
+  assert.ok(chosen.enqueued.has('log') && chosen.warnings.length === 0);
+});
+
+test('sticky: a minimal resolve goes to every destination the episode went to, and keeps severity and metadata', async () => {
+  const { deps, ev, rows, db } = await setup();
+  await ingest(deps, [ev({ metadata: { service: 'orders' } })]);
+  // The README's minimal resolve: no severity, no metadata. Routing it afresh would find no route.
+  const r = await ingest(deps, [{ source: 'app', dedupKey: 'k', status: 'resolved', title: 'T', metadata: {} }]);
+  assert.equal(r.results[0]!.result, 'resolved');
+  for (const d of ['pager', 'log']) {
+    const last = (await rows(d)).at(-1)!;
+    const p = JSON.parse(last.payload);
+    assert.equal(p.status, 'resolved', d);
+    assert.equal(p.severity, 'critical');
+    assert.deepEqual(p.metadata, { service: 'orders' });
+  }
+  const alert = await db.selectFrom('alerts').selectAll().executeTakeFirstOrThrow();
+  assert.equal(alert.severity, 'critical');
+  assert.deepEqual(JSON.parse(alert.routed_to), ['pager', 'log']);
+});
+
+test('sticky: a severity that drops mid-episode keeps the episode at its destinations; a match adds one', async () => {
+  const { deps, ev, rows, db } = await setup();
+  deps.routing = () => ({
+    routes: [
+      { matchers: [compileMatcher('severity', '=', 'critical')], to: ['pager'], continue: false },
+      { matchers: [compileMatcher('team', '=', 'data')], to: ['log'], continue: false },
+    ],
+    destinations: new Set(['pager', 'log']),
+  });
+  await ingest(deps, [ev()]);
+  await ingest(deps, [ev({ severity: 'warning', metadata: { team: 'data' } })]);
+  const alert = await db.selectFrom('alerts').selectAll().executeTakeFirstOrThrow();
+  assert.deepEqual(JSON.parse(alert.routed_to), ['pager', 'log']);
+  assert.equal(JSON.parse((await rows('log'))[0]!.payload).severity, 'warning', 'the added destination gets the current state');
+  await ingest(deps, [ev({ status: 'resolved', severity: 'info', metadata: {} })]);
+  assert.equal(JSON.parse((await rows('pager')).at(-1)!.payload).status, 'resolved');
+  assert.equal(JSON.parse((await rows('log')).at(-1)!.payload).status, 'resolved');
+  // A new episode is routed afresh: info matches nothing.
+  const again = await ingest(deps, [ev({ severity: 'info', metadata: {} })]);
+  assert.equal(again.results[0]!.result, 'created');
+  const refired = await db.selectFrom('alerts').selectAll().executeTakeFirstOrThrow();
+  assert.deepEqual(JSON.parse(refired.routed_to), []);
+});
+
+test('sticky: a destination named by the sender holds for the episode; an identical repeat reaches a newly matching destination', async () => {
+  const { deps, ev, rows } = await setup();
+  await ingest(deps, [ev({ severity: 'info' })], 'log');
+  await ingest(deps, [ev({ severity: 'critical' })]);
+  assert.equal((await rows('pager')).length, 0, 'the named destination still holds');
+  let routes = deps.routing().routes;
+  deps.routing = () => ({ routes, destinations: new Set(['pager', 'log']) });
+  await ingest(deps, [ev({ dedupKey: 'u', severity: 'warning' })]);
+  assert.equal((await rows('pager')).filter((r) => JSON.parse(r.payload).dedupKey === 'u').length, 0);
+  routes = [{ matchers: [], to: ['pager'], continue: false }];
+  const repeat = await ingest(deps, [ev({ dedupKey: 'u', severity: 'warning' })]);
+  assert.equal(repeat.results[0]!.result, 'unchanged');
+  assert.equal((await rows('pager')).filter((r) => JSON.parse(r.payload).dedupKey === 'u').length, 1);
+});
+
+test('a title with a lone surrogate is one alert, found again and resolved', async () => {
+  const { deps, ev, db } = await setup();
+  const cut = 'Disk full \ud83d';
+  assert.equal((await ingest(deps, [ev({ dedupKey: cut, title: cut })])).results[0]!.result, 'created');
+  assert.equal((await ingest(deps, [ev({ dedupKey: cut, title: cut })])).results[0]!.result, 'unchanged');
+  assert.equal((await ingest(deps, [ev({ dedupKey: cut, title: cut, status: 'resolved' })])).results[0]!.result, 'resolved');
+  const rows = await db.selectFrom('alerts').select(['dedup_key', 'title']).execute();
+  assert.deepEqual(rows, [{ dedup_key: 'Disk full \ufffd', title: 'Disk full \ufffd' }]);
 });
 
 test('retrying a dead delivery sends the latest state and folds later dead rows into it', async () => {
@@ -123,11 +193,11 @@ test('retrying a dead delivery sends the latest state and folds later dead rows 
   await ingest(deps, [ev({ status: 'resolved' })]);
   const [second] = await commits.run((tx) => claimDeliveries(tx, 'pager', 1, clock.now()));
   await db.updateTable('deliveries').set({ status: 'dead' }).where('id', '=', second!.id).execute();
-  const r = await retryDelivery(commits, clock, first!.id);
+  const r = await retryDelivery(commits, clock, first!.id, new Set(["pager", "log"]));
   assert.ok(r.ok);
   assert.equal(JSON.parse(r.value.payload).status, 'resolved');
   assert.deepEqual((await rows()).map((x) => x.status), ['pending', 'superseded']);
-  const again = await retryDelivery(commits, clock, first!.id);
+  const again = await retryDelivery(commits, clock, first!.id, new Set(["pager", "log"]));
   assert.equal(again.ok, false);
 });
 
@@ -139,4 +209,32 @@ test('the same alert twice in one request: applied in order, one delivery with t
   const d = await rows();
   assert.equal(d.length, 1);
   assert.equal(d[0]!.status, 'skipped');
+});
+
+test('reroute: active alerts reach destinations they now match; rows for a removed destination are orphaned, then revived', async () => {
+  const { deps, ev, rows, commits, clock, db } = await setup();
+  deps.routing = () => ({ routes: [{ matchers: [], to: ['pager'], continue: false }], destinations: new Set(['pager']) });
+  await ingest(deps, [ev(), ev({ dedupKey: 'gone', status: 'firing' })]);
+  await ingest(deps, [ev({ dedupKey: 'gone', status: 'resolved' })]);
+  await ingest(deps, [ev({ dedupKey: 'queued', severity: 'info' })]);
+  // "k" reached pager already; "queued" still waits for it.
+  await db.updateTable('deliveries').set({ status: 'delivered', attempts: 1 }).where('id', '=', (await rows('pager'))[0]!.id).execute();
+  // The new config: "pager" is gone, "log" takes everything.
+  const next = { routes: [{ matchers: [], to: ['log'], continue: false }], destinations: new Set(['log']) };
+  const r = await rerouteActive(commits, clock, next);
+  assert.equal(r.rerouted, 2, 'the active alerts, not the resolved one');
+  assert.equal(r.orphaned.get('pager'), 1);
+  assert.deepEqual((await rows('log')).map((d) => JSON.parse(d.payload).status), ['firing', 'firing']);
+  const byKey = async (key: string) => (await rows('pager')).filter((d) => JSON.parse(d.payload).dedupKey === key);
+  assert.equal((await byKey('queued'))[0]!.status, 'orphaned');
+  // A resolve while "pager" is gone still follows the episode there, kept as an orphan.
+  deps.routing = () => next;
+  await ingest(deps, [ev({ status: 'resolved' })]);
+  const k = await byKey('k');
+  assert.deepEqual(k.map((d) => [d.status, JSON.parse(d.payload).status]), [['delivered', 'firing'], ['orphaned', 'resolved']]);
+  const back = await rerouteActive(commits, clock, { routes: next.routes, destinations: new Set(['log', 'pager']) });
+  assert.equal(back.revived, 2);
+  assert.equal((await byKey('k'))[1]!.status, 'pending');
+  const alert = await db.selectFrom('alerts').selectAll().where('dedup_key', '=', 'k').executeTakeFirstOrThrow();
+  assert.deepEqual(JSON.parse(alert.routed_to), ['pager', 'log']);
 });

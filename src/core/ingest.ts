@@ -1,14 +1,15 @@
-import type { AlertEvent, JsonObject } from '../domain/alert.ts';
-import { severityRank } from '../domain/alert.ts';
+import type { AlertEvent } from '../domain/alert.ts';
 import type { Clock } from '../domain/clock.ts';
 import { externalDedupKey } from '../domain/identity.ts';
-import { contentOf, decide, type IngestResultKind } from '../domain/lifecycle.ts';
-import type { DeliveryPayload } from '../destinations/types.ts';
+import { labelsOf } from '../domain/labels.ts';
+import { contentOf, decide, mergeContent, type AlertContent, type IngestResultKind } from '../domain/lifecycle.ts';
+import { wellFormedEvent } from '../domain/normalize.ts';
 import { route, type Route } from '../routing/routes.ts';
 import { findAlertsByIdentity, insertAlert, insertTransition, touchAlert, updateAlert } from '../storage/alerts-repo.ts';
-import { enqueueDelivery, type EnqueueResult } from '../storage/deliveries-repo.ts';
+import type { EnqueueResult } from '../storage/deliveries-repo.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { AlertRow, Tx } from '../storage/schema.ts';
+import { enqueueFor, readList } from './outbox.ts';
 
 export interface AlertResult {
   /** tocsin's alert id; null when nothing was stored (a resolve for an alert never seen firing). */
@@ -17,55 +18,40 @@ export interface AlertResult {
   result: IngestResultKind;
 }
 
-export type IngestOutcome = { ok: true; results: AlertResult[]; enqueued: Set<string> } | { ok: false; code: 'unknown_destination'; message: string };
+export interface IngestOutcome {
+  ok: true;
+  results: AlertResult[];
+  /** Destinations that got new deliveries: their workers are woken. */
+  enqueued: Set<string>;
+  /** Things the sender should know that did not stop the alerts (shown in the response). */
+  warnings: string[];
+  /** The destination the caller named that is not configured (reported in logs and metrics). */
+  unknownDestination?: string;
+}
+
+export interface Routing {
+  routes: Route[];
+  destinations: ReadonlySet<string>;
+}
 
 export interface IngestDeps {
   commits: GroupCommit;
   clock: Clock;
   newId: () => string;
   /** Read at each request, so a config reload takes effect for the next alert. */
-  routing: () => { routes: Route[]; destinations: ReadonlySet<string> };
-  observe?: (source: string, result: IngestResultKind, enqueue: EnqueueResult[]) => void;
+  routing: () => Routing;
+  /** Called once committed, per alert; `unrouted` when a new episode matched no route. */
+  observe?: (source: string, result: IngestResultKind, enqueue: EnqueueResult[], unrouted: AlertRow | undefined) => void;
 }
 
-export function toPayload(row: AlertRow, status: 'firing' | 'resolved', at: number): DeliveryPayload {
-  const p: DeliveryPayload = {
-    alertId: row.id,
-    source: row.source,
-    dedupKey: row.dedup_key,
-    externalKey: row.external_key,
-    episode: row.episode,
-    status,
-    title: row.title,
-    metadata: JSON.parse(row.metadata) as JsonObject,
-    at,
-  };
-  if (row.description !== null) p.description = row.description;
-  if (row.severity !== null) p.severity = row.severity as NonNullable<DeliveryPayload['severity']>;
-  if (row.source_url !== null) p.sourceUrl = row.source_url;
-  return p;
-}
-
-/** Puts one delivery per destination in the outbox, in the same transaction as the state change. */
-export async function enqueueFor(tx: Tx, row: AlertRow, destinations: readonly string[], now: number, newAlert = false): Promise<EnqueueResult[]> {
-  const status = row.state === 'resolved' ? 'resolved' : 'firing';
-  const payload = JSON.stringify(toPayload(row, status, now));
-  const out: EnqueueResult[] = [];
-  for (const destination of destinations) {
-    out.push(
-      await enqueueDelivery(tx, {
-        destination,
-        alertId: row.id,
-        episode: row.episode,
-        payload,
-        status,
-        priority: severityRank(row.severity as never),
-        now,
-        newAlert,
-      }),
-    );
-  }
-  return out;
+/** What tocsin stored of an alert, as lifecycle content (the base an event is merged onto). */
+export function storedContent(row: AlertRow): AlertContent {
+  const c: AlertContent = { title: row.title, metadata: JSON.parse(row.metadata) as AlertContent['metadata'] };
+  if (row.description !== null) c.description = row.description;
+  if (row.severity !== null) c.severity = row.severity as NonNullable<AlertContent['severity']>;
+  if (row.source_url !== null) c.sourceUrl = row.source_url;
+  if (row.parser_labels !== null) c.labels = JSON.parse(row.parser_labels) as NonNullable<AlertContent['labels']>;
+  return c;
 }
 
 interface Applied {
@@ -73,6 +59,7 @@ interface Applied {
   source: string;
   enqueue: EnqueueResult[];
   destinations: readonly string[];
+  unrouted?: AlertRow;
 }
 
 /** The alerts a batch touches, by `source \0 dedup_key`; kept current as the batch is applied in order. */
@@ -81,25 +68,62 @@ const identity = (source: string, dedupKey: string) => `${source}\0${dedupKey}`;
 
 async function loadKnown(tx: Tx, events: readonly AlertEvent[]): Promise<Known> {
   const bySource = new Map<string, string[]>();
-  for (const e of events) bySource.set(e.source, [...(bySource.get(e.source) ?? []), e.dedupKey]);
+  for (const e of events) {
+    const keys = bySource.get(e.source);
+    if (keys) keys.push(e.dedupKey);
+    else bySource.set(e.source, [e.dedupKey]);
+  }
   const known: Known = new Map();
   for (const [source, keys] of bySource) for (const row of await findAlertsByIdentity(tx, source, keys)) known.set(identity(row.source, row.dedup_key), row);
   return known;
 }
 
-async function applyEvent(tx: Tx, deps: IngestDeps, known: Known, event: AlertEvent, override: string | undefined, now: number): Promise<Applied> {
+const union = (a: readonly string[], b: readonly string[]) => [...a, ...b.filter((d) => !a.includes(d))];
+
+/**
+ * Where a transition goes (DESIGN.md, sticky destinations). A new episode goes where routing says. Within an
+ * episode the destinations only grow: an update goes to every destination the episode was queued to plus any it
+ * now matches; a resolve goes to exactly those it was queued to, whatever the resolving event carries.
+ */
+function destinationsFor(kind: 'new' | 'update' | 'resolve', before: readonly string[], routed: readonly string[]): { routedTo: string[]; deliverTo: string[] } {
+  if (kind === 'new') return { routedTo: [...routed], deliverTo: [...routed] };
+  if (kind === 'resolve') return { routedTo: [...before], deliverTo: [...before] };
+  const all = union(before, routed);
+  return { routedTo: all, deliverTo: all };
+}
+
+async function applyEvent(tx: Tx, deps: IngestDeps, known: Known, event: AlertEvent, requested: string | undefined, now: number): Promise<Applied> {
   const current = known.get(identity(event.source, event.dedupKey));
-  const decision = decide(current ? { state: current.state, episode: current.episode, contentHash: current.content_hash } : null, event);
+  // Within an episode an event that leaves a field out keeps what the alert had (lifecycle.ts, mergeContent).
+  const continuing = current !== undefined && current.state !== 'resolved';
+  const content = continuing ? mergeContent(storedContent(current), contentOf(event)) : contentOf(event);
+  const decision = decide(current ? { state: current.state, episode: current.episode, contentHash: current.content_hash } : null, event, content);
+  const { routes, destinations: configured } = deps.routing();
+  const labels = labelsOf({ source: event.source, severity: content.severity, metadata: content.metadata, labels: content.labels });
+  // A destination the sender named holds for the whole episode; routing decides otherwise.
+  const override = requested ?? (continuing ? (current.route_override ?? undefined) : undefined);
+  const routed = override ? [override] : route(routes, labels);
+  const before = continuing ? readList(current.routed_to) : [];
+  const unchangedResult = { id: current?.id ?? null, dedup_key: event.dedupKey, result: 'unchanged' as const };
+
   if (decision.kind === 'unchanged') {
-    if (current) {
-      await touchAlert(tx, current.id, now);
-      known.set(identity(event.source, event.dedupKey), { ...current, last_event_at: now, event_count: current.event_count + 1 });
+    if (!current) return { result: unchangedResult, source: event.source, enqueue: [], destinations: [] };
+    await touchAlert(tx, current.id, now);
+    let row: AlertRow = { ...current, last_event_at: now, event_count: current.event_count + 1 };
+    // A repeat that now matches a destination the episode never reached (the config changed): it gets the state.
+    const added = continuing && event.status === 'firing' ? routed.filter((d) => !before.includes(d)) : [];
+    let enqueue: EnqueueResult[] = [];
+    if (added.length) {
+      row = { ...row, routed_to: JSON.stringify(union(before, added)) };
+      await updateAlert(tx, current.id, { routed_to: row.routed_to });
+      enqueue = await enqueueFor(tx, row, added, now, configured);
     }
-    return { result: { id: current?.id ?? null, dedup_key: event.dedupKey, result: 'unchanged' }, source: event.source, enqueue: [], destinations: [] };
+    known.set(identity(event.source, event.dedupKey), row);
+    return { result: unchangedResult, source: event.source, enqueue, destinations: added };
   }
-  const content = contentOf(event);
-  const { routes } = deps.routing();
-  const destinations = override ? [override] : route(routes, { source: event.source, severity: event.severity, metadata: event.metadata });
+
+  const kind = decision.kind === 'created' ? 'new' : decision.kind === 'resolved' ? 'resolve' : 'update';
+  const { routedTo, deliverTo } = destinationsFor(kind, before, routed);
   const fields = {
     state: decision.to,
     episode: decision.episode,
@@ -109,7 +133,10 @@ async function applyEvent(tx: Tx, deps: IngestDeps, known: Known, event: AlertEv
     metadata: JSON.stringify(content.metadata),
     source_url: content.sourceUrl ?? null,
     content_hash: decision.contentHash,
-    routed_to: JSON.stringify(destinations),
+    routed_to: JSON.stringify(routedTo),
+    labels: JSON.stringify(labels),
+    parser_labels: content.labels ? JSON.stringify(content.labels) : null,
+    route_override: kind === 'new' ? (requested ?? null) : (override ?? null),
     updated_at: now,
     last_event_at: now,
   };
@@ -148,34 +175,40 @@ async function applyEvent(tx: Tx, deps: IngestDeps, known: Known, event: AlertEv
     at: now,
   });
   known.set(identity(event.source, event.dedupKey), row);
-  const enqueue = decision.deliver ? await enqueueFor(tx, row, destinations, now, !current) : [];
-  return { result: { id: row.id, dedup_key: event.dedupKey, result: decision.kind }, source: event.source, enqueue, destinations };
+  const enqueue = decision.deliver ? await enqueueFor(tx, row, deliverTo, now, configured, !current) : [];
+  const applied: Applied = { result: { id: row.id, dedup_key: event.dedupKey, result: decision.kind }, source: event.source, enqueue, destinations: deliverTo };
+  if (kind === 'new' && routedTo.length === 0) applied.unrouted = row;
+  return applied;
 }
 
 /**
  * normalize → identity → lifecycle → route → outbox, for every event of one request, in one transaction. The
  * caller answers 2xx only after this resolves: by then the state change and its deliveries are committed.
+ *
+ * A destination the caller names that is not configured never costs the alert: it is routed as if none was named,
+ * and the answer carries a warning (Versus does the same with an unknown `incidentio_other_alert_source`).
  */
-export async function ingest(deps: IngestDeps, events: AlertEvent[], destination?: string): Promise<IngestOutcome> {
-  if (destination !== undefined && !deps.routing().destinations.has(destination)) {
-    return {
-      ok: false,
-      code: 'unknown_destination',
-      message: `unknown destination "${destination}": only destinations named in the config can be chosen (${[...deps.routing().destinations].join(', ') || 'none configured'})`,
-    };
+export async function ingest(deps: IngestDeps, rawEvents: AlertEvent[], destination?: string): Promise<IngestOutcome> {
+  const events = rawEvents.map(wellFormedEvent);
+  const warnings: string[] = [];
+  let requested = destination;
+  if (requested !== undefined && !deps.routing().destinations.has(requested)) {
+    const configured = [...deps.routing().destinations].join(', ') || 'none configured';
+    warnings.push(`unknown destination "${requested}" ignored: routed by the routes instead (configured destinations: ${configured})`);
+    requested = undefined;
   }
   const applied = await deps.commits.run(async (tx) => {
     const now = deps.clock.now();
     const known = await loadKnown(tx, events);
     const out: Applied[] = [];
-    for (const e of events) out.push(await applyEvent(tx, deps, known, e, destination, now));
+    for (const e of events) out.push(await applyEvent(tx, deps, known, e, requested, now));
     return out;
   });
   // Observed only once committed: a shared transaction that failed and was re-run must not count twice.
   const enqueued = new Set<string>();
   for (const a of applied) {
-    deps.observe?.(a.source, a.result.result, a.enqueue);
+    deps.observe?.(a.source, a.result.result, a.enqueue, a.unrouted);
     for (const d of a.destinations) enqueued.add(d);
   }
-  return { ok: true, results: applied.map((a) => a.result), enqueued };
+  return { ok: true, results: applied.map((a) => a.result), enqueued, warnings, ...(destination !== requested ? { unknownDestination: destination } : {}) };
 }

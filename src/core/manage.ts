@@ -3,7 +3,7 @@ import { findAlert, insertTransition, updateAlert } from '../storage/alerts-repo
 import { findDelivery } from '../storage/deliveries-repo.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { AlertRow, DeliveryRow } from '../storage/schema.ts';
-import { enqueueFor, toPayload } from './ingest.ts';
+import { enqueueFor, readList, toPayload } from './outbox.ts';
 
 export type ManageOutcome<T> = { ok: true; value: T; wake?: string[] } | { ok: false; status: 404 | 409; code: string; message: string };
 
@@ -11,11 +11,16 @@ export type ManageOutcome<T> = { ok: true; value: T; wake?: string[] } | { ok: f
  * Sends a dead (or skipped) delivery again. It carries the alert's latest state for that episode, not the stale one
  * it died with, and later dead rows of the same episode are folded into it: one retry brings incident.io up to date.
  */
-export async function retryDelivery(commits: GroupCommit, clock: Clock, id: number): Promise<ManageOutcome<DeliveryRow>> {
+export async function retryDelivery(commits: GroupCommit, clock: Clock, id: number, configured: ReadonlySet<string>): Promise<ManageOutcome<DeliveryRow>> {
   return commits.run(async (tx) => {
     const row = await findDelivery(tx, id);
     if (!row) return { ok: false, status: 404, code: 'not_found', message: `delivery ${id} not found` };
-    if (row.status !== 'dead') return { ok: false, status: 409, code: 'conflict', message: `delivery ${id} is ${row.status}; only dead deliveries can be retried` };
+    if (row.status !== 'dead' && row.status !== 'orphaned') {
+      return { ok: false, status: 409, code: 'conflict', message: `delivery ${id} is ${row.status}; only dead or orphaned deliveries can be retried` };
+    }
+    if (row.status === 'orphaned' && !configured.has(row.destination)) {
+      return { ok: false, status: 409, code: 'conflict', message: `delivery ${id} is for destination "${row.destination}", which is not configured; add it back to the config and reload` };
+    }
     const now = clock.now();
     const alert = await findAlert(tx, row.alert_id);
     const payload = alert && alert.episode === row.episode ? JSON.stringify(toPayload(alert, alert.state === 'resolved' ? 'resolved' : 'firing', now)) : row.payload;
@@ -39,7 +44,13 @@ export async function retryDelivery(commits: GroupCommit, clock: Clock, id: numb
 }
 
 /** A person acts on an alert through the API: acknowledge (tocsin-side only) or resolve (delivered like a source's). */
-export async function actOnAlert(commits: GroupCommit, clock: Clock, id: string, action: 'acknowledge' | 'resolve'): Promise<ManageOutcome<AlertRow>> {
+export async function actOnAlert(
+  commits: GroupCommit,
+  clock: Clock,
+  id: string,
+  action: 'acknowledge' | 'resolve',
+  configured: ReadonlySet<string>,
+): Promise<ManageOutcome<AlertRow>> {
   return commits.run(async (tx) => {
     const alert = await findAlert(tx, id);
     if (!alert) return { ok: false, status: 404, code: 'not_found', message: `alert ${id} not found` };
@@ -51,8 +62,9 @@ export async function actOnAlert(commits: GroupCommit, clock: Clock, id: string,
     const row: AlertRow = { ...alert, ...changes } as AlertRow;
     await updateAlert(tx, id, changes as Partial<AlertRow>);
     await insertTransition(tx, { alert_id: id, episode: alert.episode, kind: action === 'resolve' ? 'resolved' : 'acknowledged', from_state: alert.state, to_state: to, actor: 'api', content: '{}', at: now });
-    const destinations = JSON.parse(alert.routed_to) as string[];
-    if (action === 'resolve') await enqueueFor(tx, row, destinations, now);
+    // Sticky: a manual resolve goes to every destination the episode was queued to.
+    const destinations = readList(alert.routed_to);
+    if (action === 'resolve') await enqueueFor(tx, row, destinations, now, configured);
     return { ok: true, value: row, wake: action === 'resolve' ? destinations : [] };
   });
 }

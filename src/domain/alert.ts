@@ -5,6 +5,9 @@
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type JsonObject = { [key: string]: JsonValue };
 
+/** Labels a parser sets by name (Alertmanager and Grafana labels); a list value is several values of one label. */
+export type ParserLabels = Record<string, string | string[]>;
+
 export const SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
@@ -28,6 +31,11 @@ export interface AlertEvent {
   metadata: JsonObject;
   sourceUrl?: string;
   /**
+   * Labels the parser sets by name (Alertmanager and Grafana labels), on top of the metadata's own flattened keys:
+   * what routes and every other matcher see (`labelsOf` in labels.ts). Metadata is still sent as the sender gave it.
+   */
+  labels?: ParserLabels;
+  /**
    * Metadata keys that describe the run that saw the alert, not the alert (a dbt invocation id, an execution
    * time): kept and sent, but left out when deciding whether a repeat changed anything.
    */
@@ -38,7 +46,11 @@ export function isSeverity(value: unknown): value is Severity {
   return typeof value === 'string' && (SEVERITIES as readonly string[]).includes(value);
 }
 
-/** Higher is more severe; alerts without a severity sort below `info`. */
-export function severityRank(severity: Severity | undefined | null): number {
-  return severity ? SEVERITIES.length - SEVERITIES.indexOf(severity) : 0;
+/**
+ * Higher is more severe. An alert whose severity is unknown ranks as `error`: a sender that did not say (or said a
+ * word tocsin does not know) may well be paging, and must not queue behind `info` in a backlog.
+ */
+export function severityRank(severity: Severity | string | undefined | null): number {
+  const i = severity ? SEVERITIES.indexOf(severity as Severity) : -1;
+  return i < 0 ? SEVERITIES.length - SEVERITIES.indexOf('error') : SEVERITIES.length - i;
 }

@@ -1,4 +1,4 @@
-import type { AlertEvent, AlertState, JsonObject, Severity } from './alert.ts';
+import type { AlertEvent, AlertState, JsonObject, ParserLabels, Severity } from './alert.ts';
 import { contentHash } from './identity.ts';
 
 /** What tocsin remembers of an alert, as far as the lifecycle decision needs it. */
@@ -15,6 +15,8 @@ export interface AlertContent {
   severity?: Severity;
   metadata: JsonObject;
   sourceUrl?: string;
+  /** The labels its parser set by name (Alertmanager/Grafana); absent for sources that set none. */
+  labels?: ParserLabels;
 }
 
 export type IngestResultKind = 'created' | 'updated' | 'resolved' | 'unchanged';
@@ -39,7 +41,25 @@ export function contentOf(event: AlertEvent): AlertContent {
   if (event.description !== undefined) content.description = event.description;
   if (event.severity !== undefined) content.severity = event.severity;
   if (event.sourceUrl !== undefined) content.sourceUrl = event.sourceUrl;
+  if (event.labels !== undefined && Object.keys(event.labels).length) content.labels = event.labels;
   return content;
+}
+
+/**
+ * The merge rule: within an episode, an event that leaves a field out does not erase it. A resolve that carries only
+ * a title and a key keeps the alert's severity, description, link, metadata and labels; metadata and labels merge
+ * key by key, the event's value winning. A new episode starts from what its firing event says.
+ */
+export function mergeContent(stored: AlertContent, incoming: AlertContent): AlertContent {
+  const out: AlertContent = { title: incoming.title, metadata: { ...stored.metadata, ...incoming.metadata } };
+  const description = incoming.description ?? stored.description;
+  const severity = incoming.severity ?? stored.severity;
+  const sourceUrl = incoming.sourceUrl ?? stored.sourceUrl;
+  if (description !== undefined) out.description = description;
+  if (severity !== undefined) out.severity = severity;
+  if (sourceUrl !== undefined) out.sourceUrl = sourceUrl;
+  if (stored.labels || incoming.labels) out.labels = { ...stored.labels, ...incoming.labels };
+  return out;
 }
 
 export function hashContent(content: AlertContent, volatile: readonly string[] = []): string {
@@ -50,6 +70,8 @@ export function hashContent(content: AlertContent, volatile: readonly string[] =
     s: content.severity ?? null,
     m: metadata,
     u: content.sourceUrl ?? null,
+    // Only when present, so alerts of sources without parser labels keep the hashes they were stored with.
+    ...(content.labels ? { l: content.labels } : {}),
   });
 }
 
@@ -57,8 +79,8 @@ export function hashContent(content: AlertContent, volatile: readonly string[] =
  * The lifecycle rule (DESIGN.md): firing after resolved is a new episode; a repeat of the same state with the
  * same content delivers nothing; a resolve for an alert tocsin never saw fire has nothing to resolve.
  */
-export function decide(current: AlertSnapshot | null, event: AlertEvent): LifecycleDecision {
-  const hash = hashContent(contentOf(event), event.volatile);
+export function decide(current: AlertSnapshot | null, event: AlertEvent, content: AlertContent = contentOf(event)): LifecycleDecision {
+  const hash = hashContent(content, event.volatile);
   if (event.status === 'resolved') {
     if (current === null) return { kind: 'unchanged', reason: 'unknown_alert_resolved' };
     if (current.state === 'resolved') return { kind: 'unchanged', reason: 'already_resolved' };

@@ -1,4 +1,4 @@
-import type { JsonValue } from '../domain/alert.ts';
+import type { Labels } from '../domain/labels.ts';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 
@@ -15,21 +15,12 @@ export function compileMatcher(label: string, op: MatchOp, value: string): Match
   return { label, op, value };
 }
 
-/** The labels a route can look at: `source`, `severity`, and the alert's top-level metadata values. */
-export interface MatchTarget {
-  source: string;
-  severity?: string | undefined;
-  metadata: { [key: string]: JsonValue };
-}
+/** What a matcher looks at: an alert's labels (`labelsOf` in domain/labels.ts). */
+export type MatchTarget = Labels;
 
-function valuesOf(target: MatchTarget, label: string): string[] {
-  if (label === 'source') return [target.source];
-  if (label === 'severity') return target.severity ? [target.severity] : [];
-  const v = target.metadata[label];
-  if (v === undefined || v === null) return [];
-  // A list label (`team: [payments, checkout]`) matches when any of its scalar members does.
-  const list = Array.isArray(v) ? v : [v];
-  return list.filter((x) => x !== null && typeof x !== 'object').map((x) => String(x));
+/** A label with several values (`tags: [nightly, finance]`) matches `=`/`=~` when any value does. */
+function valuesOf(target: MatchTarget, label: string): readonly string[] {
+  return target[label] ?? [];
 }
 
 export function matches(m: Matcher, target: MatchTarget): boolean {

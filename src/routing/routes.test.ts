@@ -1,14 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { labelsOf } from '../domain/labels.ts';
 import { compileMatcher, matches, type MatchTarget } from './matchers.ts';
 import { route, type Route } from './routes.ts';
 
-const t = (over: Partial<MatchTarget> = {}): MatchTarget => ({
-  source: 'app',
-  severity: 'critical',
-  metadata: { service: 'orders', team: ['payments', 'checkout'], replicas: 3 },
-  ...over,
-});
+const t = (over: { severity?: 'critical' | 'info' | 'warning' } = {}): MatchTarget =>
+  labelsOf({
+    source: 'app',
+    severity: 'critical',
+    metadata: { service: 'orders', team: ['payments', 'checkout'], replicas: 3, labels: { team: 'storage' }, meta: { owner: { name: 'ana' } } },
+    ...over,
+  });
 
 const matcherCases: [string, string, string, boolean][] = [
   // label op value expected
@@ -26,6 +28,9 @@ const matcherCases: [string, string, string, boolean][] = [
   ['missing', '=', 'x', false],
   ['missing', '!=', 'x', true],
   ['missing', '!~', '.+', true],
+  ['labels.team', '=', 'storage', true],
+  ['meta.owner.name', '=', 'ana', true],
+  ['meta.owner', '=', 'ana', false],
 ];
 
 for (const [label, op, value, expected] of matcherCases) {

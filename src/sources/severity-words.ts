@@ -29,8 +29,12 @@ const WORDS: Record<string, Severity> = {
   debug: 'info',
 };
 
-/** The tocsin severity for a source's word, case- and space-insensitive; undefined when the word is unknown. */
-export function severityFromWord(word: unknown): Severity | undefined {
-  if (typeof word !== 'string') return undefined;
-  return WORDS[word.trim().toLowerCase()];
+/**
+ * The tocsin severity for a source's word, case- and space-insensitive; undefined when the word is unknown. A
+ * source's own `severity_map` (keys lower-cased, ParseContext.severityMap) is consulted first.
+ */
+export function severityFromWord(word: unknown, map?: Readonly<Record<string, Severity>>): Severity | undefined {
+  if (typeof word !== 'string' && typeof word !== 'number') return undefined;
+  const key = String(word).trim().toLowerCase();
+  return map?.[key] ?? WORDS[key];
 }

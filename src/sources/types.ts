@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { AlertEvent } from '../domain/alert.ts';
+import type { AlertEvent, Severity } from '../domain/alert.ts';
 import type { ParseOutcome } from '../domain/errors.ts';
 
 /** What one request to `/ingest/<source>` says, once parsed. */
@@ -10,6 +10,11 @@ export interface ParsedBatch {
    * service checks it against the configured destinations; a raw id or URL is never accepted.
    */
   destination?: string;
+  /**
+   * What the sender should know that did not stop its alerts (an unknown field ignored, a fallback taken): returned
+   * in the 202 answer as `warnings`. A well-formed payload from a real sender is never refused for such things.
+   */
+  warnings?: string[];
 }
 
 export interface ParseContext<O> {
@@ -19,6 +24,11 @@ export interface ParseContext<O> {
   options: O;
   /** Query-string parameters of the request. */
   query: Readonly<Record<string, string | undefined>>;
+  /**
+   * The source's `severity_map` (its own words, lower-cased → tocsin severities), consulted before the shared
+   * vocabulary: pass it to `severityFromWord`.
+   */
+  severityMap?: Readonly<Record<string, Severity>>;
 }
 
 /** What a parser answers: an outcome, or a promise of one (jsonata 2, behind `webhook` and `versus`, is async-only). */

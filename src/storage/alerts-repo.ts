@@ -68,3 +68,8 @@ export async function countAlertsByState(db: Executor): Promise<{ state: string;
   const rows = await db.selectFrom('alerts').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
   return rows.map((r) => ({ state: r.state, n: Number(r.n) }));
 }
+
+/** Firing and acknowledged alerts after `afterId`, in id order: routed again at start and on reload. */
+export async function listActiveAlerts(db: Executor, afterId: string, limit: number): Promise<AlertRow[]> {
+  return db.selectFrom('alerts').selectAll().where('state', 'in', ['firing', 'acknowledged']).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+}

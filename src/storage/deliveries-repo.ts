@@ -12,6 +12,8 @@ export interface EnqueueInput {
   now: number;
   /** The alert was created in this transaction, so it has no deliveries yet: skip the lookup. */
   newAlert?: boolean;
+  /** The destination is not configured (any more): the row is kept as `orphaned` until it is. */
+  orphaned?: boolean;
 }
 
 export type EnqueueResult = 'inserted' | 'coalesced' | 'resolved_before_delivery';
@@ -29,7 +31,7 @@ export async function enqueueDelivery(db: Executor, input: EnqueueInput): Promis
     .select(['id', 'episode', 'attempts'])
     .where('destination', '=', input.destination)
     .where('alert_id', '=', input.alertId)
-    .where('status', '=', 'pending')
+    .where('status', 'in', ['pending', 'orphaned'])
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
@@ -67,7 +69,7 @@ export async function enqueueDelivery(db: Executor, input: EnqueueInput): Promis
       destination: input.destination,
       alert_id: input.alertId,
       episode: input.episode,
-      status: 'pending',
+      status: input.orphaned ? 'orphaned' : 'pending',
       payload: input.payload,
       priority: input.priority,
       attempts: 0,
@@ -237,7 +239,7 @@ export async function queueDepths(db: Executor): Promise<{ destination: string; 
   const rows = await db
     .selectFrom('deliveries')
     .select(['destination', 'status', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('status', 'in', ['pending', 'in_flight', 'dead'])
+    .where('status', 'in', ['pending', 'in_flight', 'dead', 'orphaned'])
     .groupBy(['destination', 'status'])
     .execute();
   return rows.map((r) => ({ destination: r.destination, status: r.status, n: Number(r.n) }));
@@ -271,4 +273,34 @@ export async function saveDestinationState(db: Executor, destination: string, al
     .values({ destination, alert_id: alertId, episode, state, updated_at: now })
     .onConflict((oc) => oc.columns(['destination', 'alert_id', 'episode']).doUpdateSet({ state, updated_at: now }))
     .execute();
+}
+
+/**
+ * Rows queued (or left in flight) for a destination the config no longer has become `orphaned`: kept, visible and
+ * counted, never sent anywhere else. Orphans of a destination that is configured again go back to pending.
+ * Returns the orphaned count per missing destination, and how many came back.
+ */
+export async function reconcileOrphans(db: Executor, configured: readonly string[], now: number): Promise<{ orphaned: Map<string, number>; revived: number }> {
+  let orphan = db.updateTable('deliveries').set({ status: 'orphaned', updated_at: now }).where('status', 'in', ['pending', 'in_flight']);
+  if (configured.length) orphan = orphan.where('destination', 'not in', configured);
+  await orphan.execute();
+  const revived = configured.length
+    ? Number(
+        (
+          await db
+            .updateTable('deliveries')
+            .set({ status: 'pending', next_attempt_at: now, updated_at: now, hint: null })
+            .where('status', '=', 'orphaned')
+            .where('destination', 'in', configured)
+            .executeTakeFirst()
+        ).numUpdatedRows,
+      )
+    : 0;
+  const rows = await db
+    .selectFrom('deliveries')
+    .select(['destination', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', '=', 'orphaned')
+    .groupBy('destination')
+    .execute();
+  return { orphaned: new Map(rows.map((r) => [r.destination, Number(r.n)])), revived };
 }

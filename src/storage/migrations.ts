@@ -102,6 +102,23 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0002_sticky_routing': {
+    async up(db: Kysely<any>) {
+      // The flat labels every matcher sees, stored so active alerts can be routed again after a config change.
+      await db.schema.alterTable('alerts').addColumn('labels', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+      // The labels the parser set by name (merged like metadata within an episode); null when it set none.
+      await db.schema.alterTable('alerts').addColumn('parser_labels', 'text').execute();
+      // A destination the sender named for this episode (Versus' ?destination=): it holds for the whole episode.
+      await db.schema.alterTable('alerts').addColumn('route_override', 'text').execute();
+      await db.schema.createIndex('alerts_active').on('alerts').columns(['state', 'id']).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('alerts_active').execute();
+      await db.schema.alterTable('alerts').dropColumn('route_override').execute();
+      await db.schema.alterTable('alerts').dropColumn('parser_labels').execute();
+      await db.schema.alterTable('alerts').dropColumn('labels').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -18,8 +18,17 @@ export interface AlertsTable {
   metadata: string;
   source_url: string | null;
   content_hash: string;
-  /** JSON array of destination names the last transition was routed to; `[]` means no route matched. */
+  /**
+   * JSON array of every destination this episode was queued to (sticky: only grows within an episode, so a resolve
+   * reaches everywhere the alert went); `[]` means no route matched.
+   */
   routed_to: string;
+  /** JSON `Labels`: what matchers see (domain/labels.ts). */
+  labels: string;
+  /** JSON `ParserLabels` the parser set by name, or null: the base later events' labels merge onto. */
+  parser_labels: string | null;
+  /** The destination a sender named for this episode, which replaces routing until the episode ends. */
+  route_override: string | null;
   event_count: number;
   created_at: number;
   updated_at: number;
@@ -41,7 +50,8 @@ export interface TransitionsTable {
   at: number;
 }
 
-export type DeliveryStatus = 'pending' | 'in_flight' | 'delivered' | 'dead' | 'skipped' | 'superseded';
+/** `orphaned`: queued for a destination the config no longer has; pending again once it is back. */
+export type DeliveryStatus = 'pending' | 'in_flight' | 'delivered' | 'dead' | 'skipped' | 'superseded' | 'orphaned';
 
 export interface DeliveriesTable {
   id: Generated<number>;

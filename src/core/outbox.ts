@@ -1,0 +1,61 @@
+import type { JsonObject } from '../domain/alert.ts';
+import { severityRank } from '../domain/alert.ts';
+import type { DeliveryPayload } from '../destinations/types.ts';
+import { enqueueDelivery, type EnqueueResult } from '../storage/deliveries-repo.ts';
+import type { AlertRow, Tx } from '../storage/schema.ts';
+
+/** The alert state a delivery carries, taken from the stored row (so merged fields are sent, not the bare event). */
+export function toPayload(row: AlertRow, status: 'firing' | 'resolved', at: number): DeliveryPayload {
+  const p: DeliveryPayload = {
+    alertId: row.id,
+    source: row.source,
+    dedupKey: row.dedup_key,
+    externalKey: row.external_key,
+    episode: row.episode,
+    status,
+    title: row.title,
+    metadata: JSON.parse(row.metadata) as JsonObject,
+    at,
+  };
+  if (row.description !== null) p.description = row.description;
+  if (row.severity !== null) p.severity = row.severity as NonNullable<DeliveryPayload['severity']>;
+  if (row.source_url !== null) p.sourceUrl = row.source_url;
+  return p;
+}
+
+/** JSON array columns (`routed_to`). */
+export const readList = (json: string): string[] => JSON.parse(json) as string[];
+
+/**
+ * Puts the alert's current state in the outbox for each destination, in the same transaction as the state change.
+ * A destination the config no longer has gets an `orphaned` row: kept and counted, sent once it is configured again.
+ */
+export async function enqueueFor(
+  tx: Tx,
+  row: AlertRow,
+  destinations: readonly string[],
+  now: number,
+  configured: ReadonlySet<string>,
+  newAlert = false,
+): Promise<EnqueueResult[]> {
+  if (destinations.length === 0) return [];
+  const status = row.state === 'resolved' ? 'resolved' : 'firing';
+  const payload = JSON.stringify(toPayload(row, status, now));
+  const out: EnqueueResult[] = [];
+  for (const destination of destinations) {
+    out.push(
+      await enqueueDelivery(tx, {
+        destination,
+        alertId: row.id,
+        episode: row.episode,
+        payload,
+        status,
+        priority: severityRank(row.severity),
+        now,
+        newAlert,
+        orphaned: !configured.has(destination),
+      }),
+    );
+  }
+  return out;
+}

@@ -1,0 +1,55 @@
+import type { Clock } from '../domain/clock.ts';
+import type { Labels } from '../domain/labels.ts';
+import { route } from '../routing/routes.ts';
+import { listActiveAlerts, updateAlert } from '../storage/alerts-repo.ts';
+import { reconcileOrphans } from '../storage/deliveries-repo.ts';
+import type { GroupCommit } from '../storage/group-commit.ts';
+import type { Routing } from './ingest.ts';
+import { enqueueFor, readList } from './outbox.ts';
+
+export interface RerouteReport {
+  /** Active alerts that reached a destination they now match for the first time. */
+  rerouted: number;
+  /** Deliveries added for them, by destination. */
+  added: Map<string, number>;
+  /** Rows kept for destinations the config no longer has, by destination. */
+  orphaned: Map<string, number>;
+  /** Orphaned rows whose destination is back: pending again. */
+  revived: number;
+}
+
+const BATCH = 500;
+
+/**
+ * At start and on reload: every active alert is routed again against the config now in force, and a destination it
+ * now matches but never got receives its current state (nothing is taken away before the episode ends). Deliveries
+ * for destinations that are gone become `orphaned`; those whose destination came back are pending again.
+ */
+export async function rerouteActive(commits: GroupCommit, clock: Clock, routing: Routing): Promise<RerouteReport> {
+  const report: RerouteReport = { rerouted: 0, added: new Map(), orphaned: new Map(), revived: 0 };
+  let after = '';
+  for (;;) {
+    const done = await commits.run(async (tx) => {
+      const now = clock.now();
+      const rows = await listActiveAlerts(tx, after, BATCH);
+      for (const row of rows) {
+        const before = readList(row.routed_to);
+        const routed = row.route_override ? [row.route_override] : route(routing.routes, JSON.parse(row.labels) as Labels);
+        const added = routed.filter((d) => !before.includes(d) && routing.destinations.has(d));
+        if (!added.length) continue;
+        const routedTo = JSON.stringify([...before, ...added]);
+        await updateAlert(tx, row.id, { routed_to: routedTo });
+        await enqueueFor(tx, { ...row, routed_to: routedTo }, added, now, routing.destinations);
+        report.rerouted++;
+        for (const d of added) report.added.set(d, (report.added.get(d) ?? 0) + 1);
+      }
+      after = rows.at(-1)?.id ?? after;
+      return rows.length < BATCH;
+    });
+    if (done) break;
+  }
+  const { orphaned, revived } = await commits.run((tx) => reconcileOrphans(tx, [...routing.destinations], clock.now()));
+  report.orphaned = orphaned;
+  report.revived = revived;
+  return report;
+}
