@@ -238,3 +238,15 @@ test('reroute: active alerts reach destinations they now match; rows for a remov
   const alert = await db.selectFrom('alerts').selectAll().where('dedup_key', '=', 'k').executeTakeFirstOrThrow();
   assert.deepEqual(JSON.parse(alert.routed_to), ['pager', 'log']);
 });
+
+test('aliases: an alert stored under an old key is found by its new key, re-keyed, and keeps its incident.io key', async () => {
+  const { deps, ev, db } = await setup();
+  await ingest(deps, [ev({ dedupKey: 'shop/test.shop.not_null' })]);
+  const before = await db.selectFrom('alerts').selectAll().executeTakeFirstOrThrow();
+  const r = await ingest(deps, [ev({ dedupKey: 'test.shop.not_null', aliases: ['shop/test.shop.not_null'], status: 'resolved' })]);
+  assert.deepEqual(r.results[0], { id: before.id, dedup_key: 'test.shop.not_null', result: 'resolved' });
+  const after = await db.selectFrom('alerts').selectAll().executeTakeFirstOrThrow();
+  assert.equal(after.dedup_key, 'test.shop.not_null');
+  assert.equal(after.external_key, before.external_key);
+  assert.equal((await db.selectFrom('alerts').select('id').execute()).length, 1);
+});

@@ -70,12 +70,29 @@ async function loadKnown(tx: Tx, events: readonly AlertEvent[]): Promise<Known> 
   const bySource = new Map<string, string[]>();
   for (const e of events) {
     const keys = bySource.get(e.source);
-    if (keys) keys.push(e.dedupKey);
-    else bySource.set(e.source, [e.dedupKey]);
+    const all = e.aliases?.length ? [e.dedupKey, ...e.aliases] : [e.dedupKey];
+    if (keys) keys.push(...all);
+    else bySource.set(e.source, all);
   }
   const known: Known = new Map();
   for (const [source, keys] of bySource) for (const row of await findAlertsByIdentity(tx, source, keys)) known.set(identity(row.source, row.dedup_key), row);
   return known;
+}
+
+/** The stored alert an event is about: by its key, else by an alias (then re-keyed, keeping its incident.io key). */
+async function findCurrent(tx: Tx, known: Known, event: AlertEvent): Promise<AlertRow | undefined> {
+  const current = known.get(identity(event.source, event.dedupKey));
+  if (current || !event.aliases?.length) return current;
+  for (const alias of event.aliases) {
+    const old = known.get(identity(event.source, alias));
+    if (!old) continue;
+    await updateAlert(tx, old.id, { dedup_key: event.dedupKey });
+    known.delete(identity(event.source, alias));
+    const rekeyed = { ...old, dedup_key: event.dedupKey };
+    known.set(identity(event.source, event.dedupKey), rekeyed);
+    return rekeyed;
+  }
+  return undefined;
 }
 
 const union = (a: readonly string[], b: readonly string[]) => [...a, ...b.filter((d) => !a.includes(d))];
@@ -93,7 +110,7 @@ function destinationsFor(kind: 'new' | 'update' | 'resolve', before: readonly st
 }
 
 async function applyEvent(tx: Tx, deps: IngestDeps, known: Known, event: AlertEvent, requested: string | undefined, now: number): Promise<Applied> {
-  const current = known.get(identity(event.source, event.dedupKey));
+  const current = await findCurrent(tx, known, event);
   // Within an episode an event that leaves a field out keeps what the alert had (lifecycle.ts, mergeContent).
   const continuing = current !== undefined && current.state !== 'resolved';
   const content = continuing ? mergeContent(storedContent(current), contentOf(event)) : contentOf(event);

@@ -36,6 +36,12 @@ export interface AlertEvent {
    */
   labels?: ParserLabels;
   /**
+   * Keys this same alert was stored under by earlier versions of its parser. When no alert has `dedupKey` but one
+   * has an alias, that alert is the one (and is re-keyed; the key incident.io sees never changes), so an identity
+   * rule can be fixed without orphaning the alerts open under the old one.
+   */
+  aliases?: string[];
+  /**
    * Metadata keys that describe the run that saw the alert, not the alert (a dbt invocation id, an execution
    * time): kept and sent, but left out when deciding whether a repeat changed anything.
    */

@@ -7,5 +7,6 @@ export function wellFormedEvent(e: AlertEvent): AlertEvent {
   if (e.description !== undefined) out.description = wellFormed(e.description);
   if (e.sourceUrl !== undefined) out.sourceUrl = wellFormed(e.sourceUrl);
   if (e.labels !== undefined) out.labels = wellFormedJson(e.labels);
+  if (e.aliases !== undefined) out.aliases = e.aliases.map(wellFormed);
   return out;
 }
