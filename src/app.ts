@@ -96,7 +96,9 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
 
   /** Start and reload: active alerts meet the routes in force; queued rows of removed destinations are orphaned. */
   const reroute = async () => {
-    const r = await rerouteActive(commits, clock, routing);
+    const targets = new Map([...config.destinations.values()].map((d) => [d.name, destinationTypes[d.type]!.target(d.config)]));
+    const r = await rerouteActive(commits, clock, routing, targets);
+    for (const d of r.retargeted) logger.warn({ destination: d }, `destination "${d}" now points at another target: its active alerts are sent there again`);
     if (r.rerouted) logger.info({ alerts: r.rerouted, destinations: Object.fromEntries(r.added) }, 'active alerts routed to destinations they now match');
     if (r.revived) logger.info({ deliveries: r.revived }, 'orphaned deliveries are pending again: their destination is configured');
     for (const [destination, n] of r.orphaned) {

@@ -2,7 +2,7 @@ import type { Clock } from '../domain/clock.ts';
 import type { Labels } from '../domain/labels.ts';
 import { route } from '../routing/routes.ts';
 import { listActiveAlerts, updateAlert } from '../storage/alerts-repo.ts';
-import { reconcileOrphans } from '../storage/deliveries-repo.ts';
+import { reconcileOrphans, recordTargets } from '../storage/deliveries-repo.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { Routing } from './ingest.ts';
 import { enqueueFor, readList } from './outbox.ts';
@@ -16,17 +16,21 @@ export interface RerouteReport {
   orphaned: Map<string, number>;
   /** Orphaned rows whose destination is back: pending again. */
   revived: number;
+  /** Destinations whose target changed since they last ran: their active alerts were sent to them again. */
+  retargeted: Set<string>;
 }
 
 const BATCH = 500;
 
 /**
- * At start and on reload: every active alert is routed again against the config now in force, and a destination it
+ * At start and on reload (and when a destination name now points at another target, e.g. a live config started on
+ * the sandbox's database, those alerts are sent to it again): every active alert is routed again against the config now in force, and a destination it
  * now matches but never got receives its current state (nothing is taken away before the episode ends). Deliveries
  * for destinations that are gone become `orphaned`; those whose destination came back are pending again.
  */
-export async function rerouteActive(commits: GroupCommit, clock: Clock, routing: Routing): Promise<RerouteReport> {
-  const report: RerouteReport = { rerouted: 0, added: new Map(), orphaned: new Map(), revived: 0 };
+export async function rerouteActive(commits: GroupCommit, clock: Clock, routing: Routing, targets: ReadonlyMap<string, string> = new Map()): Promise<RerouteReport> {
+  const retargeted = await commits.run((tx) => recordTargets(tx, targets, clock.now()));
+  const report: RerouteReport = { rerouted: 0, added: new Map(), orphaned: new Map(), revived: 0, retargeted };
   let after = '';
   for (;;) {
     const done = await commits.run(async (tx) => {
@@ -36,12 +40,14 @@ export async function rerouteActive(commits: GroupCommit, clock: Clock, routing:
         const before = readList(row.routed_to);
         const routed = row.route_override ? [row.route_override] : route(routing.routes, JSON.parse(row.labels) as Labels);
         const added = routed.filter((d) => !before.includes(d) && routing.destinations.has(d));
-        if (!added.length) continue;
+        // A destination now pointing at another target has never seen this alert there.
+        const resend = before.filter((d) => retargeted.has(d));
+        if (!added.length && !resend.length) continue;
         const routedTo = JSON.stringify([...before, ...added]);
-        await updateAlert(tx, row.id, { routed_to: routedTo });
-        await enqueueFor(tx, { ...row, routed_to: routedTo }, added, now, routing.destinations);
+        if (added.length) await updateAlert(tx, row.id, { routed_to: routedTo });
+        await enqueueFor(tx, { ...row, routed_to: routedTo }, [...resend, ...added], now, routing.destinations);
         report.rerouted++;
-        for (const d of added) report.added.set(d, (report.added.get(d) ?? 0) + 1);
+        for (const d of [...resend, ...added]) report.added.set(d, (report.added.get(d) ?? 0) + 1);
       }
       after = rows.at(-1)?.id ?? after;
       return rows.length < BATCH;

@@ -14,6 +14,11 @@ export interface DestinationType<C extends { type: string } = { type: string }> 
   config: z.ZodType<C, z.ZodTypeDef, unknown>;
   /** May reach the remote (e.g. to resolve names to ids); throws DestinationConfigError for a config mistake. */
   create(name: string, config: C, deps: DestinationDeps): Promise<Destination>;
+  /**
+   * What the destination delivers *to*, without secrets (an alert source's URL): when a name is pointed at another
+   * target (the sandbox's database reused by a live config), active alerts are sent to the new target again.
+   */
+  target(config: C): string;
 }
 
 export class DestinationConfigError extends Error {

@@ -304,3 +304,22 @@ export async function reconcileOrphans(db: Executor, configured: readonly string
     .execute();
   return { orphaned: new Map(rows.map((r) => [r.destination, Number(r.n)])), revived };
 }
+
+/** Records each destination's target; returns the names whose stored target was different (re-pointed). */
+export async function recordTargets(db: Executor, targets: ReadonlyMap<string, string>, now: number): Promise<Set<string>> {
+  const changed = new Set<string>();
+  if (targets.size === 0) return changed;
+  const stored = await db.selectFrom('destination_targets').selectAll().where('destination', 'in', [...targets.keys()]).execute();
+  const before = new Map(stored.map((r) => [r.destination, r.target]));
+  for (const [destination, target] of targets) {
+    const old = before.get(destination);
+    if (old === target) continue;
+    if (old !== undefined) changed.add(destination);
+    await db
+      .insertInto('destination_targets')
+      .values({ destination, target, updated_at: now })
+      .onConflict((oc) => oc.column('destination').doUpdateSet({ target, updated_at: now }))
+      .execute();
+  }
+  return changed;
+}

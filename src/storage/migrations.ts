@@ -111,8 +111,17 @@ const migrations: Record<string, Migration> = {
       // A destination the sender named for this episode (Versus' ?destination=): it holds for the whole episode.
       await db.schema.alterTable('alerts').addColumn('route_override', 'text').execute();
       await db.schema.createIndex('alerts_active').on('alerts').columns(['state', 'id']).execute();
+      // What each destination name delivered to when last started (no secrets): a name re-pointed elsewhere
+      // must get the active alerts again.
+      await db.schema
+        .createTable('destination_targets')
+        .addColumn('destination', 'text', (c) => c.primaryKey())
+        .addColumn('target', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
     },
     async down(db: Kysely<any>) {
+      await db.schema.dropTable('destination_targets').execute();
       await db.schema.dropIndex('alerts_active').execute();
       await db.schema.alterTable('alerts').dropColumn('route_override').execute();
       await db.schema.alterTable('alerts').dropColumn('parser_labels').execute();

@@ -97,12 +97,19 @@ export interface DestinationStateTable {
   updated_at: number;
 }
 
+export interface DestinationTargetsTable {
+  destination: string;
+  target: string;
+  updated_at: number;
+}
+
 export interface Database {
   alerts: AlertsTable;
   transitions: TransitionsTable;
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
   destination_state: DestinationStateTable;
+  destination_targets: DestinationTargetsTable;
 }
 
 export type Db = Kysely<Database>;

@@ -149,5 +149,13 @@ describe('sticky destinations end to end', () => {
     const repeat = await send(tocsin, { title: 'Sandbox-era alert', dedup_key: 'old', severity: 'warning' });
     assert.equal(repeat.body.results[0].result, 'unchanged');
     await waitFor('delivered to general', async () => (await alertsIn(GENERAL, 'app:old')).length === 1);
+
+    // The same destination name, pointed at another alert source (the sandbox database reused by a live config):
+    // the active alert is sent to the new target, which has never seen it.
+    await tocsin.kill();
+    writeFileSync(tocsin.configPath, stringify(config({ infra: destination(INFRA), general: destination(STORAGE) }, [{ to: 'general' }])));
+    tocsin = await startTocsin(tocsin.configPath, { port, output: [] });
+    await waitFor('sent to the new target', async () => (await alertsIn(STORAGE, 'app:old')).length === 1);
+    assert.ok(tocsin.output.some((l) => l.includes('now points at another target')));
   });
 });

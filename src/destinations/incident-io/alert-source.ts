@@ -54,4 +54,5 @@ export const alertSourceDestination: DestinationType<AlertSourceConfig> = {
   type: 'incident_io_alert_source',
   config,
   create: async (name, c) => createAlertSourceDestination(name, c),
+  target: (c) => `${c.base_url}/v2/alert_events/http/${c.alert_source_config_id}`,
 };

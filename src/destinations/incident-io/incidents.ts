@@ -163,4 +163,6 @@ export const incidentsDestination: DestinationType<IncidentsConfig> = {
   type: 'incident_io_incidents',
   config: incidentsConfig,
   create,
+  // The organisation is the API key's, which is secret: only the base URL can say the target moved.
+  target: (c) => `${c.base_url}/v2/incidents`,
 };
