@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { AlertEvent } from '../../domain/alert.ts';
 import { dbtSource } from './dbt.ts';
 import type { DbtOptions } from './event.ts';
+import { labelsOf } from '../../domain/labels.ts';
 import { subsetOf } from './manifest.ts';
 
 const real = (name: string): any => JSON.parse(readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8'));
@@ -52,10 +53,12 @@ test('real: a failing test with its manifest, in full', () => {
     description: 'Got 20906 results, configured to fail if != 0\nModel: gppd_power_plants_list\nColumn: year_of_capacity_data\nFailing rows: 20906',
     severity: 'error',
     sourceUrl: `https://docs.example.com/#!/test/${odhFailing}`,
+    aliases: [`transform/${odhFailing}`],
     metadata: {
       unique_id: odhFailing,
       resource_type: 'test',
       status: 'fail',
+      package: 'transform',
       dbt_severity: 'error',
       model: 'gppd_power_plants_list',
       column: 'year_of_capacity_data',
@@ -81,14 +84,46 @@ test('real: a test erroring at runtime fires as an error', () => {
   assert.match(e.description!, /Parser Error/);
 });
 
-test('identity is <project>/<unique_id> and never depends on the invocation', () => {
+test('identity is the unique_id and never depends on the invocation', () => {
   const again = structuredClone(odhRun);
   again.metadata.invocation_id = 'another-run';
   again.results.forEach((r: any) => (r.execution_time = 99));
   const a = events(odhRun, options({ project: 'transform' }));
   const b = events(again, options({ project: 'transform' }));
   assert.deepEqual(a.map((e) => e.dedupKey), b.map((e) => e.dedupKey));
-  assert.ok(a.every((e) => e.dedupKey.startsWith('transform/test.transform.')));
+  assert.deepEqual(a.map((e) => e.dedupKey), odhRun.results.map((r: any) => r.unique_id));
+});
+
+// The same result, whatever came along with it: the key is the unique_id; every old `<project>/` form is an alias.
+const withProject = (m: any, name: string) => ({ ...m, metadata: { ...m.metadata, project_name: name } });
+const uploads: [string, unknown, Record<string, unknown>, string[]][] = [
+  ['bare run_results', odhRun, {}, ['transform']],
+  ['with a manifest that has no project_name (dbt 1.5)', { run_results: odhRun, manifest: odhManifest }, {}, ['transform']],
+  ['with a manifest naming the project (dbt ≥ 1.6)', { run_results: odhRun, manifest: withProject(odhManifest, 'transform') }, {}, ['transform']],
+  ['with the subset tocsin dbt sends', { run_results: odhRun, manifest: subsetOf(withProject(odhManifest, 'transform'), [odhFailing]) }, {}, ['transform']],
+  ['with options.project', odhRun, { project: 'energy' }, ['energy', 'transform']],
+  ['with options.project and a manifest naming another project', { run_results: odhRun, manifest: withProject(odhManifest, 'dwh') }, { project: 'energy' }, ['energy', 'dwh', 'transform']],
+];
+for (const [name, body, opts, projects] of uploads) {
+  test(`identity: ${name} → the unique_id; old keys as aliases`, () => {
+    const e = events(body, options(opts)).find((x) => x.metadata.unique_id === odhFailing)!;
+    assert.equal(e.dedupKey, odhFailing);
+    assert.deepEqual(e.aliases, projects.map((p) => `${p}/${odhFailing}`));
+  });
+}
+
+test('identity: the alias from the package in the unique_id needs no manifest (dbt 1.10 run_results)', () => {
+  const e = events(sprintRun).find((x) => x.dedupKey === 'test.sprint.revenue_consistency_weekly')!;
+  assert.deepEqual(e.aliases, ['sprint/test.sprint.revenue_consistency_weekly']);
+});
+
+// ---- labels: what routes see (labelsOf = metadata by dotted path + parser labels) -------------------------------------
+
+test('labels: resource_type and package come from the unique_id alone', () => {
+  const e = events(sprintRun).find((x) => x.dedupKey === 'test.sprint.revenue_consistency_weekly')!;
+  const l = labelsOf(e);
+  assert.deepEqual([l.resource_type, l.package], [['test'], ['sprint']]);
+  assert.equal(labelsOf(events(handRun([result('source.shop.raw.payments', 'error')]))[0]!).package?.[0], 'shop');
 });
 
 // ---- hand-written edge cases (shapes from dbt's published schemas; values invented) -------------------------------
@@ -97,11 +132,11 @@ test('identity is <project>/<unique_id> and never depends on the invocation', ()
 const handManifest = {
   metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/manifest/v12.json', dbt_version: '1.9.4', project_name: 'shop' },
   nodes: {
-    'model.shop.orders': { unique_id: 'model.shop.orders', name: 'orders', resource_type: 'model', package_name: 'shop', meta: { owner: 'orders-team@example.com' }, group: 'finance', tags: ['daily'] },
+    'model.shop.orders': { unique_id: 'model.shop.orders', name: 'orders', resource_type: 'model', package_name: 'shop', meta: { owner: 'orders-team@example.com', team: 'orders' }, group: 'finance', tags: ['daily'] },
     'model.shop.stg_orders': { unique_id: 'model.shop.stg_orders', name: 'stg_orders', resource_type: 'model', package_name: 'shop', description: 'Orders, cleaned.', config: { meta: { owners: ['ana', { email: 'bo@example.com' }] } } },
     'test.shop.not_null_orders_id.4f1a2b3c4d': {
       unique_id: 'test.shop.not_null_orders_id.4f1a2b3c4d', name: 'not_null_orders_id', resource_type: 'test', package_name: 'shop',
-      description: 'Every order has an id.', tags: ['critical-path'], config: { severity: 'WARN', tags: ['critical-path', 'pii'] },
+      description: 'Every order has an id.', tags: ['critical-path'], config: { severity: 'WARN', tags: ['critical-path', 'pii'], meta: { alerting: { channel: '#orders-data' } } },
       depends_on: { nodes: ['model.shop.orders'] }, attached_node: 'model.shop.orders', column_name: 'id',
       test_metadata: { name: 'not_null', kwargs: { column_name: 'id', model: "{{ get_where_subquery(ref('orders')) }}" } },
     },
@@ -190,7 +225,8 @@ test('freshness runtime error keeps the error text', () => {
 test('manifest facts: project, owners from the tested model and its group, tags, dbt severity, description', () => {
   const es = events({ run_results: handRun([result('test.shop.not_null_orders_id.4f1a2b3c4d', 'warn', { failures: 3, message: 'Got 3 results, configured to warn if != 0' })]), manifest: handManifest });
   const e = es[0]!;
-  assert.equal(e.dedupKey, 'shop/test.shop.not_null_orders_id.4f1a2b3c4d');
+  assert.equal(e.dedupKey, 'test.shop.not_null_orders_id.4f1a2b3c4d');
+  assert.deepEqual(e.aliases, ['shop/test.shop.not_null_orders_id.4f1a2b3c4d']);
   assert.equal(e.title, 'dbt test warned: not_null_orders_id (orders)');
   assert.equal(e.severity, 'warning');
   assert.deepEqual(e.metadata.owners, ['orders-team@example.com', 'finance@example.com']);
@@ -208,9 +244,11 @@ test('manifest facts: pre-1.5 tests (no attached_node) find their model by the r
   assert.deepEqual(e.metadata.owners, ['ana', 'bo@example.com']);
 });
 
-test('source owners come from source_meta; options.project wins over the manifest', () => {
+test('source owners come from source_meta; options.project wins over the manifest as metadata', () => {
   const e = events({ sources: handSources([freshness('source.shop.raw.payments', 'error')]), manifest: handManifest }, options({ project: 'analytics', environment: 'staging' }))[0]!;
-  assert.equal(e.dedupKey, 'analytics/source.shop.raw.payments');
+  assert.equal(e.dedupKey, 'source.shop.raw.payments');
+  assert.equal(e.metadata.project, 'analytics');
+  assert.deepEqual(e.aliases, ['analytics/source.shop.raw.payments', 'shop/source.shop.raw.payments']);
   assert.deepEqual(e.metadata.owners, ['ingest@example.com']);
   assert.equal(e.metadata.environment, 'staging');
 });
@@ -238,6 +276,39 @@ test('link_template placeholders are filled and encoded; a missing {project} mea
   assert.equal(withProject!.sourceUrl, 'https://dbt.example.com/shop/model/orders?id=model.shop.orders');
   const [without] = events(handRun([result('model.shop.orders', 'error')]), opts);
   assert.equal(without!.sourceUrl, undefined);
+});
+
+test('labels: a test sees its own tags and owners, and its model\'s meta under its own, by dotted path', () => {
+  const e = events({ run_results: handRun([result('test.shop.not_null_orders_id.4f1a2b3c4d', 'warn')]), manifest: handManifest })[0]!;
+  assert.deepEqual(e.metadata.meta, { owner: 'orders-team@example.com', team: 'orders', alerting: { channel: '#orders-data' } });
+  const l = labelsOf(e);
+  assert.deepEqual(
+    { resource_type: l.resource_type, package: l.package, tags: l.tags, owners: l.owners, team: l['meta.team'], channel: l['meta.alerting.channel'] },
+    { resource_type: ['test'], package: ['shop'], tags: ['critical-path', 'pii'], owners: ['orders-team@example.com', 'finance@example.com'], team: ['orders'], channel: ['#orders-data'] },
+  );
+});
+
+test('labels: a node\'s own meta wins over its model\'s; config.meta over meta; a source\'s source_meta under its meta', () => {
+  const m = structuredClone(handManifest) as any;
+  m.nodes['test.shop.not_null_orders_id.4f1a2b3c4d'].meta = { team: 'data-quality' };
+  m.nodes['model.shop.stg_orders'].meta = { team: 'old' };
+  m.nodes['model.shop.stg_orders'].config.meta.team = 'ingest';
+  m.sources['source.shop.raw.payments'].meta = { owner: 'table-owner@example.com', tier: 1 };
+  const es = events({
+    run_results: handRun([result('test.shop.not_null_orders_id.4f1a2b3c4d', 'fail'), result('model.shop.stg_orders', 'error')]),
+    sources: handSources([freshness('source.shop.raw.payments', 'error')]),
+    manifest: m,
+  });
+  const team = (uid: string) => labelsOf(es.find((e) => e.dedupKey === uid)!)['meta.team'];
+  assert.deepEqual(team('test.shop.not_null_orders_id.4f1a2b3c4d'), ['data-quality']);
+  assert.deepEqual(team('model.shop.stg_orders'), ['ingest']);
+  const source = labelsOf(es.find((e) => e.dedupKey === 'source.shop.raw.payments')!);
+  assert.deepEqual([source['meta.owner'], source['meta.tier'], source.resource_type], [['table-owner@example.com'], ['1'], ['source']]);
+});
+
+test('labels: no meta key when the node has none (nothing empty is sent)', () => {
+  const e = events({ run_results: odhRun, manifest: odhManifest }).find((x) => x.dedupKey === odhFailing)!;
+  assert.equal('meta' in e.metadata, false);
 });
 
 // ---- refusals ------------------------------------------------------------------------------------------------------

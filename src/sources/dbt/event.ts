@@ -1,10 +1,11 @@
-import type { AlertEvent, JsonObject, Severity } from '../../domain/alert.ts';
+import type { AlertEvent, JsonObject, JsonValue, Severity } from '../../domain/alert.ts';
 import type { DbtArtifact, DbtResult } from './artifacts.ts';
 import { fillLink } from './link.ts';
 import { parentIds, type ManifestIndex, type SlimNode } from './manifest.ts';
 import { outcomeOf, type FiringStatus } from './status.ts';
 
 export interface DbtOptions {
+  /** Metadata (`project`, the link's `{project}`) and an old-key alias; never part of the identity. */
   project?: string;
   environment?: string;
   link_template?: string;
@@ -39,6 +40,25 @@ function testedNode(node: SlimNode | undefined, manifest: ManifestIndex): { id?:
   return node.test_metadata?.model ? { name: node.test_metadata.model } : {};
 }
 
+/** `<resource_type>.<package>.<name…>`: every unique_id carries its package, manifest or not. */
+const packageOf = (uid: string): string | undefined => uid.split('.')[1] || undefined;
+
+const isObject = (v: JsonValue | undefined): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** A node's `meta` as dbt users write it: a source's `source_meta`, then the node's `meta`, then `config.meta` on top. */
+function metaOf(node: SlimNode | undefined): JsonObject {
+  return { ...(node?.source_meta ?? {}), ...(node?.meta ?? {}), ...(node?.config?.meta ?? {}) };
+}
+
+/**
+ * The keys earlier versions stored this alert under: `<project>/<unique_id>` for every project name this upload
+ * knows (the option, the manifest's) and for the package in the unique_id (the project's own nodes), so an alert
+ * opened before the identity became the unique_id alone still resolves.
+ */
+function oldKeys(uid: string, names: (string | undefined)[]): string[] {
+  return [...new Set(names.filter((n): n is string => !!n))].map((n) => `${n}/${uid}`);
+}
+
 function verb(resourceType: string, status: string): string {
   if (resourceType === 'source') {
     return { error: 'error', warn: 'warning', 'runtime error': 'check errored', pass: 'passed' }[status] ?? status;
@@ -68,7 +88,8 @@ function criteriaText(criteria: Record<string, unknown> | undefined): string | u
 
 /**
  * One dbt result as an alert event, or undefined when its status says nothing (skipped, no-op).
- * Identity is `<project>/<unique_id>`: what failed, never which invocation saw it fail.
+ * Identity is the `unique_id` alone: what failed, never which invocation saw it fail nor which artifacts came with
+ * the upload (it already names the package).
  */
 export function dbtEvent(source: string, result: DbtResult, artifact: DbtArtifact, manifest: ManifestIndex, opts: DbtOptions): AlertEvent | undefined {
   const outcome = outcomeOf(result.status, opts.severity);
@@ -80,6 +101,7 @@ export function dbtEvent(source: string, result: DbtResult, artifact: DbtArtifac
   const name = nodeName(node, uid);
   const tested = isTest ? testedNode(node, manifest) : {};
   const project = opts.project ?? manifest.projectName;
+  const pkg = node?.package_name ?? packageOf(uid);
 
   let owners = node ? manifest.owners(node) : [];
   if (!owners.length && tested.node) owners = manifest.owners(tested.node);
@@ -88,10 +110,15 @@ export function dbtEvent(source: string, result: DbtResult, artifact: DbtArtifac
   const dbtSeverity = configured ?? (outcome.action === 'fire' ? (outcome.status === 'warn' ? 'warn' : 'error') : undefined);
   const environment = opts.environment ?? artifact.env.ENVIRONMENT ?? artifact.env.environment;
 
+  // A test rarely has meta of its own: it inherits its model's (team, owner), its own keys on top.
+  const meta = { ...(tested.node ? metaOf(tested.node) : {}), ...metaOf(node) };
+
   const metadata: JsonObject = { unique_id: uid, resource_type: resourceType, status: result.status };
   const set = (key: string, value: JsonObject[string] | undefined) => {
-    if (value !== undefined && !(Array.isArray(value) && value.length === 0)) metadata[key] = value;
+    if (value === undefined || (Array.isArray(value) && value.length === 0) || (isObject(value) && !Object.keys(value).length)) return;
+    metadata[key] = value;
   };
+  set('package', pkg);
   set('project', project);
   // Not `severity`: that key is tocsin's own severity in routes and in what incident.io receives.
   set('dbt_severity', dbtSeverity);
@@ -109,6 +136,8 @@ export function dbtEvent(source: string, result: DbtResult, artifact: DbtArtifac
   set('dbt_version', artifact.dbtVersion);
   set('invocation_id', artifact.invocationId);
   set('execution_time', result.executionTime);
+  // Last: routes read it as `meta.<key>`, and a large meta must not crowd out the keys above (labels are capped).
+  set('meta', meta);
 
   const lines = [
     result.message,
@@ -123,13 +152,15 @@ export function dbtEvent(source: string, result: DbtResult, artifact: DbtArtifac
 
   const event: AlertEvent = {
     source,
-    dedupKey: project ? `${project}/${uid}` : uid,
+    dedupKey: uid,
     status: outcome.action === 'fire' ? 'firing' : 'resolved',
     title: title(resourceType, result.status, name, tested.name),
     metadata,
     // Differ on every run: a test still failing the same way must not be re-sent each time dbt runs.
     volatile: ['invocation_id', 'execution_time', 'age_seconds'],
   };
+  const aliases = oldKeys(uid, [opts.project, manifest.projectName, packageOf(uid)]);
+  if (aliases.length) event.aliases = aliases;
   if (lines.length) event.description = lines.join('\n');
   if (outcome.action === 'fire') event.severity = outcome.severity;
   const link = opts.link_template
