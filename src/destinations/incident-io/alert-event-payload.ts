@@ -19,12 +19,32 @@ function cap(value: JsonValue, maxString: number, maxItems: number, depth = 0): 
 const bytes = (p: AlertEventPayload) => Buffer.byteLength(JSON.stringify(p));
 
 /**
+ * What tocsin adds to an event's metadata. Each key only fills a gap: the sender's metadata wins, then the
+ * destination's configured `metadata`, then these. `tocsin_source` and `tocsin_severity` always hold tocsin's own
+ * values (unless a sender used those very names), so an incident.io attribute can be bound to them whatever the
+ * senders call their keys; plain `source` and `severity` are kept for the many alert sources already bound to them.
+ */
+function additions(p: DeliveryPayload): JsonObject {
+  const a: JsonObject = { source: p.source, tocsin_source: p.source };
+  if (p.severity) {
+    a.severity = p.severity;
+    a.tocsin_severity = p.severity;
+  }
+  return a;
+}
+
+/** The cut is said in `tocsin_truncated`, unless the sender's metadata already has that key. */
+const marked = (m: JsonObject): JsonObject => ('tocsin_truncated' in m ? m : { ...m, tocsin_truncated: true });
+
+/**
  * The alert event body exactly as incident.io's schema has it: optional keys left out rather than null, and
- * never over 512 KB — metadata is cut step by step and the cut is said in `tocsin_truncated`.
+ * never over 512 KB — metadata is cut step by step and the cut is said in `tocsin_truncated`. The sender's
+ * metadata is sent as the sender gave it: no key of it is ever replaced (see {@link additions}).
  */
 export function buildAlertEvent(p: DeliveryPayload, configured: JsonObject): AlertEventPayload {
-  const metadata: JsonObject = { ...configured, ...p.metadata, source: p.source };
-  if (p.severity) metadata.severity = p.severity;
+  const added = additions(p);
+  // tocsin's keys first: capping keeps the first keys of an object, so they survive a cut.
+  const metadata: JsonObject = { ...added, ...configured, ...p.metadata };
   const body: AlertEventPayload = { title: p.title, status: p.status, deduplication_key: p.externalKey, metadata };
   let truncated = false;
   if (p.description) {
@@ -38,11 +58,13 @@ export function buildAlertEvent(p: DeliveryPayload, configured: JsonObject): Ale
     [1_000, 50],
     [200, 20],
   ] as const) {
-    body.metadata = { ...(cap(metadata, maxString, maxItems) as JsonObject), tocsin_truncated: true };
+    body.metadata = marked(cap(metadata, maxString, maxItems) as JsonObject);
     if (bytes(body) <= BUDGET) return body;
   }
-  // Last resort: keep what routing in incident.io most likely uses.
-  body.metadata = { source: p.source, ...(p.severity ? { severity: p.severity } : {}), tocsin_truncated: true };
+  // Last resort: keep what routing in incident.io most likely uses, with the values the merge gave them.
+  const kept: JsonObject = {};
+  for (const key of Object.keys(added)) kept[key] = metadata[key]!;
+  body.metadata = marked(cap(kept, 200, 20) as JsonObject);
   if (body.description && bytes(body) > BUDGET) body.description = `${body.description.slice(0, 10_000)}…`;
   if (bytes(body) > BUDGET) body.title = `${body.title.slice(0, 1_000)}…`;
   return body;
