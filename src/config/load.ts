@@ -135,7 +135,7 @@ function validateEntries(rawSources: RawConfig['sources'], rawDestinations: RawC
       problems.push(...zodProblems(options.error, `sources.${name}`));
       continue;
     }
-    sources.set(name, { name, type: s.type, token, bodyLimit: body_limit ?? bodyLimit, severityMap: severity_map ?? {}, options: options.data });
+    sources.set(name, { name, type: s.type, token, bodyLimit: body_limit ?? Math.max(type.defaultBodyLimit ?? 0, bodyLimit), severityMap: severity_map ?? {}, options: options.data });
   }
 
   const destinations = new Map<string, DestinationConfig>();

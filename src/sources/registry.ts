@@ -1,6 +1,7 @@
 import { alertmanagerSource } from './alertmanager/alertmanager.ts';
 import { alertsSource } from './alerts/alerts.ts';
 import { dbtSource } from './dbt/dbt.ts';
+import { grafanaSource } from './grafana/grafana.ts';
 import type { AnySourceType } from './types.ts';
 import { versusSource } from './versus/versus.ts';
 import { webhookSource } from './webhook/webhook.ts';
@@ -10,6 +11,7 @@ export const sourceTypes: Record<string, AnySourceType> = {
   [alertsSource.type]: alertsSource,
   [alertmanagerSource.type]: alertmanagerSource,
   [dbtSource.type]: dbtSource,
+  [grafanaSource.type]: grafanaSource,
   [versusSource.type]: versusSource,
   [webhookSource.type]: webhookSource,
 };

@@ -46,6 +46,11 @@ export interface SourceType<O = unknown, R extends ParseResult = ParseOutcome<Pa
   type: string;
   /** Validates the type-specific keys of `sources.<name>` (everything but `type`, `token`, `token_file`). */
   options: z.ZodType<O, z.ZodTypeDef, unknown>;
+  /**
+   * Bytes one request may carry when `sources.<name>.body_limit` is not set (the top-level `body_limit` still applies
+   * when it is larger). For senders whose real bodies outgrow 1 MiB: an Alertmanager group in a storm.
+   */
+  defaultBodyLimit?: number;
   parse(body: unknown, ctx: ParseContext<O>): R;
 }
 

@@ -1,4 +1,5 @@
-import type { AlertEvent, EventStatus, JsonObject } from '../../domain/alert.ts';
+import type { AlertEvent, EventStatus, JsonObject, Severity } from '../../domain/alert.ts';
+import { httpUrl } from '../http-url.ts';
 import { severityFromWord } from '../severity-words.ts';
 
 /** One alert of an Alertmanager-style notification, after validation: what tocsin reads of it. */
@@ -31,15 +32,21 @@ function truncate(s: string, max: number): string {
 /**
  * Without a `summary` annotation the alertname alone is ambiguous (every instance of HighCPU would read the same), so
  * the other labels are appended. Labels are exactly what the fingerprint hashes, so this title never changes for an
- * alert; `commonLabels` would, from one notification to the next.
+ * alert; `commonLabels` would, from one notification to the next. `skip` names labels that say nothing about the
+ * instance (the severity; Grafana's folder).
  */
-function titleFromLabels(labels: Record<string, string>, severityLabel: string): string {
+export function titleFromLabels(labels: Record<string, string>, skip: readonly string[], name = nonBlank(labels.alertname) ?? 'Alert'): string {
   const rest = Object.keys(labels)
-    .filter((k) => k !== 'alertname' && k !== severityLabel)
+    .filter((k) => k !== 'alertname' && !skip.includes(k))
     .sort()
     .map((k) => `${k}=${labels[k]}`);
-  const name = nonBlank(labels.alertname) ?? 'Alert';
-  return rest.length ? `${name} (${rest.join(', ')})` : name;
+  return truncate(rest.length ? `${name} (${rest.join(', ')})` : name, MAX_TITLE);
+}
+
+/** `annotations.summary`, else the alertname and the other labels but `skip`; cut to what incident.io shows. */
+export function alertTitle(alert: NotifiedAlert, skip: readonly string[]): string {
+  const summary = nonBlank(alert.annotations.summary);
+  return summary !== undefined ? truncate(summary, MAX_TITLE) : titleFromLabels(alert.labels, skip);
 }
 
 function describe(alert: NotifiedAlert): string {
@@ -50,21 +57,12 @@ function describe(alert: NotifiedAlert): string {
   return `${text ? `${text}\n\n` : ''}Labels:\n${lines.join('\n')}`;
 }
 
-function httpUrl(s: string | undefined): string | undefined {
-  if (!s) return undefined;
-  try {
-    const url = new URL(s);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? s : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * One Alertmanager (or Alertmanager-shaped) alert as a tocsin event. The alert's own status and fingerprint decide:
  * a group notification says "firing" while some of its alerts are already resolved.
  * Per-notification values (`endsAt`, `truncatedAlerts`, the group status) stay out of the metadata: they change on
  * every repeat notification and would turn each repeat into an update.
+ * The alert's labels are the event's labels by name, so `match: { team: storage }` sees the `team` label.
  */
 export function notifiedAlertEvent(
   source: string,
@@ -72,9 +70,10 @@ export function notifiedAlertEvent(
   group: NotificationGroup,
   severityLabel: string,
   extra: JsonObject = {},
+  severityMap?: Readonly<Record<string, Severity>>,
 ): AlertEvent {
   const rawSeverity = alert.labels[severityLabel];
-  const severity = severityFromWord(rawSeverity);
+  const severity = severityFromWord(rawSeverity, severityMap);
   const metadata: JsonObject = {};
   if (alert.labels.alertname !== undefined) metadata.alertname = alert.labels.alertname;
   metadata.fingerprint = alert.fingerprint;
@@ -93,9 +92,10 @@ export function notifiedAlertEvent(
     source,
     dedupKey: alert.fingerprint,
     status: alert.status,
-    title: truncate(nonBlank(alert.annotations.summary) ?? titleFromLabels(alert.labels, severityLabel), MAX_TITLE),
+    title: alertTitle(alert, [severityLabel]),
     description: describe(alert),
     metadata,
+    labels: { ...alert.labels },
   };
   if (severity !== undefined) event.severity = severity;
   const url = httpUrl(alert.generatorURL);
