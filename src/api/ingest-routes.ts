@@ -1,9 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { SourceConfig } from '../config/load.ts';
+import { isSnsControl } from '../sns/message.ts';
+import { SnsHttp } from '../sns/fetch.ts';
 import { sourceTypes } from '../sources/registry.ts';
-import { bearerToken, tokenMatches } from './auth.ts';
-import { ApiError, badRequest, unauthorized } from './errors.ts';
+import { anyTokenMatches, presentedTokens } from './auth.ts';
+import { ApiError, badRequest } from './errors.ts';
 import type { Gateway } from './gateway.ts';
+import { answerSnsControl } from './sns-control.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -11,42 +14,83 @@ declare module 'fastify' {
   }
 }
 
+type IngestRequest = FastifyRequest<{ Params: { source?: string }; Querystring: Record<string, string | string[] | undefined> }>;
+
 /** Storage down is our fault, and a 503 is what makes Alertmanager (which never retries a 429) send again. */
 function unavailable(): ApiError {
   return new ApiError(503, 'unavailable', 'tocsin cannot store alerts right now; retry shortly', undefined, { 'retry-after': '5' });
 }
 
 /**
+ * One answer for every failed authentication, whatever was wrong: an unknown source and a wrong token look the
+ * same. Two challenges: senders that only send credentials once challenged (AWS SNS with `https://user:token@…`)
+ * need the Basic one.
+ */
+function unauthorized(): ApiError {
+  return new ApiError(401, 'unauthorized', 'missing or invalid token for this source (send it as Authorization: Bearer, as the Basic password, or as ?token=)', undefined, {
+    'www-authenticate': ['Basic realm="tocsin", charset="UTF-8"', 'Bearer realm="tocsin"'],
+  });
+}
+
+/**
  * The source a request is for: `/ingest/<name>`, or Versus' own path `/api/incidents`, which goes to the versus
  * source named by `?source=`, else the only one configured. Undefined when there is none to speak of.
  */
-function sourceFor(gw: Gateway, request: FastifyRequest<{ Params: { source?: string }; Querystring: Record<string, string | undefined> }>): SourceConfig | undefined {
+function sourceFor(gw: Gateway, request: IngestRequest): SourceConfig | undefined {
   const sources = gw.config().sources;
   if (request.params.source !== undefined) return sources.get(request.params.source);
   const versus = [...sources.values()].filter((s) => s.type === 'versus');
   const named = request.query.source;
+  if (Array.isArray(named)) return undefined;
   return named ? versus.find((s) => s.name === named) : versus.length === 1 ? versus[0] : undefined;
 }
 
-export function registerIngestRoutes(app: FastifyInstance, gw: Gateway): void {
+/** The query a parser sees: never the `token` (it is a credential, not a parameter), one value per name. */
+function parserQuery(query: IngestRequest['query']): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(query)) if (k !== 'token') out[k] = Array.isArray(v) ? v[0] : v;
+  return out;
+}
+
+/**
+ * AWS SNS posts JSON as `text/plain; charset=UTF-8` (its default `headerContentType`), so the ingest routes read a
+ * text/plain body as JSON, with the same parser (and prototype-poisoning guard) as application/json. A text/plain
+ * body that does not even start like JSON is what it says, plain text: 415, as for any other non-JSON type.
+ * Registered only in the ingest routes' scope: the management API stays JSON-only.
+ */
+function jsonInPlainText(scope: FastifyInstance) {
+  const json = scope.getDefaultJsonParser('error', 'error');
+  return (request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => {
+    const first = body.trimStart()[0];
+    if (first !== undefined && first !== '{' && first !== '[') {
+      return done(new ApiError(415, 'unsupported_media_type', 'the text/plain body is not JSON; send a JSON object or array (Content-Type: application/json, or text/plain as AWS SNS does)'));
+    }
+    json(request, body, done);
+  };
+}
+
+export function registerIngestRoutes(app: FastifyInstance, gw: Gateway, sns: SnsHttp = new SnsHttp()): void {
   const maxBody = Math.max(gw.config().bodyLimit, ...[...gw.config().sources.values()].map((s) => s.bodyLimit));
 
   // Auth before the body is read: an unknown source and a wrong token get the same answer, and cost us nothing.
-  const authenticate = async (request: FastifyRequest<{ Params: { source?: string }; Querystring: Record<string, string | undefined> }>) => {
+  // A token in the query string stays out of every log line: the server logs the path only (server.ts).
+  const authenticate = async (request: IngestRequest) => {
     const source = sourceFor(gw, request);
-    if (!source || !tokenMatches(bearerToken(request.headers.authorization), source.token)) {
+    if (!source || !anyTokenMatches(presentedTokens(request.headers.authorization, request.query.token), source.token)) {
       gw.metrics.reject(source ? source.name : '(unknown)', 401);
-      throw unauthorized('missing or invalid bearer token for this source');
+      throw unauthorized();
     }
     const length = Number(request.headers['content-length'] ?? 0);
     if (length > source.bodyLimit) throw new ApiError(413, 'body_too_large', `the body is ${length} bytes; this source accepts at most ${source.bodyLimit} (body_limit)`);
     request.tocsinSource = source;
   };
 
-  const handle = async (request: FastifyRequest<{ Querystring: Record<string, string | undefined> }>, reply: FastifyReply) => {
+  const handle = async (request: IngestRequest, reply: FastifyReply) => {
     const source = request.tocsinSource!;
+    const snsType = request.headers['x-amz-sns-message-type'];
+    if (isSnsControl(request.body, typeof snsType === 'string' ? snsType : undefined)) return answerSnsControl(request, reply, gw, source, sns);
     const type = sourceTypes[source.type]!;
-    const parsed = await type.parse(request.body, { source: source.name, options: source.options, query: request.query, severityMap: source.severityMap });
+    const parsed = await type.parse(request.body, { source: source.name, options: source.options, query: parserQuery(request.query), severityMap: source.severityMap });
     if (!parsed.ok) {
       gw.metrics.reject(source.name, 400);
       throw badRequest(parsed.problems);
@@ -63,6 +107,9 @@ export function registerIngestRoutes(app: FastifyInstance, gw: Gateway): void {
     return reply.code(202).send(warnings.length ? { results: outcome.results, warnings } : { results: outcome.results });
   };
 
-  app.post('/ingest/:source', { bodyLimit: maxBody, onRequest: authenticate }, handle);
-  app.post('/api/incidents', { bodyLimit: maxBody, onRequest: authenticate }, handle);
+  app.register(async (scope) => {
+    scope.addContentTypeParser('text/plain', { parseAs: 'string' }, jsonInPlainText(scope));
+    scope.post('/ingest/:source', { bodyLimit: maxBody, onRequest: authenticate }, handle);
+    scope.post('/api/incidents', { bodyLimit: maxBody, onRequest: authenticate }, handle);
+  });
 }
