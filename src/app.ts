@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { monotonicFactory } from 'ulid';
 import { buildServer } from './api/server.ts';
-import type { Gateway } from './api/gateway.ts';
+import type { Gateway, ReloadOutcome } from './api/gateway.ts';
 import { Metrics } from './api/metrics.ts';
 import { ConfigError, type Config } from './config/load.ts';
+import { loadAgain } from './config/origin.ts';
 import { ingest, type Routing } from './core/ingest.ts';
 import { actOnAlert, retryDelivery } from './core/manage.ts';
 import { rerouteActive } from './core/reroute.ts';
@@ -22,8 +23,11 @@ export interface RunningApp {
   url: string;
   server: FastifyInstance;
   db: Db;
-  /** Applies a new config (SIGHUP): sources, routes and destinations change; listen and storage need a restart. */
-  reload(config: Config): Promise<void>;
+  /**
+   * Reads the config again from its origin (or applies `next`): sources, routes and destinations change; listen and
+   * storage need a restart. SIGHUP and `POST /-/reload` both come here.
+   */
+  reload(trigger: string, next?: Config): Promise<ReloadOutcome>;
   close(): Promise<void>;
 }
 
@@ -109,8 +113,75 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
   };
   await reroute();
 
+  const logWarnings = (c: Config) => {
+    for (const w of c.warnings) logger.warn({ path: w.path }, `config warning: ${w.path}: ${w.message}`);
+  };
+  logWarnings(config);
+
+  /** Swaps in a validated config. Destinations are created first, so a failure there leaves everything as it was. */
+  const apply = async (next: Config) => {
+    const destinations = await createDestinations(next, logger);
+    for (const [name, w] of workers) {
+      if (!destinations.has(name)) {
+        await w.stop();
+        workers.delete(name);
+      }
+    }
+    config = { ...next, listen: config.listen, storage: config.storage };
+    routing = { routes: next.routes, destinations: new Set(next.destinations.keys()) };
+    for (const d of destinations.values()) {
+      const w = workers.get(d.name);
+      if (w) w.replace(d);
+      else await startWorker(d);
+    }
+    await reroute();
+  };
+
+  const reloadNow = async (trigger: string, given?: Config): Promise<ReloadOutcome> => {
+    const refused = (outcome: ReloadOutcome & { ok: false }): ReloadOutcome => {
+      metrics.configLoaded(false, clock.now());
+      const detail = outcome.reason === 'invalid' ? { problems: outcome.problems } : { reason: outcome.message };
+      logger.error({ trigger, ...detail }, outcome.reason === 'invalid' ? 'reload refused: invalid configuration; keeping the previous one' : 'reload failed; keeping the previous configuration');
+      return outcome;
+    };
+    let next: Config | undefined;
+    try {
+      next = given ?? loadAgain(config);
+    } catch (e) {
+      if (e instanceof ConfigError) return refused({ ok: false, reason: 'invalid', problems: e.problems });
+      return refused({ ok: false, reason: 'failed', message: (e as Error).message });
+    }
+    if (!next) {
+      logger.warn({ trigger }, 'reload ignored: sandbox mode has no config file to read again');
+      return { ok: false, reason: 'not_reloadable', message: 'sandbox mode has no config file to read again: start tocsin with --config' };
+    }
+    const running = config;
+    try {
+      await apply(next);
+    } catch (e) {
+      if (e instanceof ConfigError) return refused({ ok: false, reason: 'invalid', problems: e.problems });
+      return refused({ ok: false, reason: 'failed', message: (e as Error).message });
+    }
+    metrics.configLoaded(true, clock.now());
+    const restartRequired: ('listen' | 'storage')[] = [];
+    if (next.listen.host !== running.listen.host || next.listen.port !== running.listen.port) restartRequired.push('listen');
+    if (JSON.stringify(next.storage) !== JSON.stringify(running.storage)) restartRequired.push('storage');
+    for (const key of restartRequired) logger.warn({ trigger, key }, `${key} changed in the config: restart tocsin to apply it (the running ${key} is unchanged)`);
+    logger.info({ trigger, sources: next.sources.size, destinations: next.destinations.size, routes: next.routes.length }, 'configuration reloaded');
+    logWarnings(next);
+    return { ok: true, restartRequired, warnings: next.warnings };
+  };
+  // One reload at a time: two SIGHUPs in a row must not start the same destination's worker twice.
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = (trigger: string, next?: Config): Promise<ReloadOutcome> => {
+    const run = reloading.then(() => reloadNow(trigger, next));
+    reloading = run.catch(() => undefined);
+    return run;
+  };
+
   const gateway: Gateway = {
     config: () => config,
+    reload: (trigger) => reload(trigger),
     db,
     metrics,
     async ingest(source, events, destination) {
@@ -152,24 +223,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     url: `http://${host}:${port}`,
     server,
     db,
-    async reload(next) {
-      const destinations = await createDestinations(next, logger);
-      for (const [name, w] of workers) {
-        if (!destinations.has(name)) {
-          await w.stop();
-          workers.delete(name);
-        }
-      }
-      config = { ...next, listen: config.listen, storage: config.storage };
-      routing = { routes: next.routes, destinations: new Set(next.destinations.keys()) };
-      for (const d of destinations.values()) {
-        const w = workers.get(d.name);
-        if (w) w.replace(d);
-        else await startWorker(d);
-      }
-      await reroute();
-      logger.info({ sources: next.sources.size, destinations: next.destinations.size, routes: next.routes.length }, 'configuration reloaded');
-    },
+    reload,
     async close() {
       await server.close();
       await Promise.all([...workers.values()].map((w) => w.stop()));

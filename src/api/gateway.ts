@@ -1,3 +1,4 @@
+import type { ConfigProblem } from '../config/expand.ts';
 import type { Config, SourceConfig } from '../config/load.ts';
 import type { IngestOutcome } from '../core/ingest.ts';
 import type { ManageOutcome } from '../core/manage.ts';
@@ -14,4 +15,12 @@ export interface Gateway {
   retryDelivery(id: number): Promise<ManageOutcome<DeliveryRow>>;
   actOnAlert(id: string, action: 'acknowledge' | 'resolve'): Promise<ManageOutcome<AlertRow>>;
   ready(): Promise<{ ok: boolean; reason?: string }>;
+  /** Reads the config again from where it came from and applies it (`POST /-/reload`, SIGHUP). */
+  reload(trigger: string): Promise<ReloadOutcome>;
 }
+
+/** What a reload did. A refused reload changes nothing: the previous config stays in force. */
+export type ReloadOutcome =
+  | { ok: true; restartRequired: ('listen' | 'storage')[]; warnings: ConfigProblem[] }
+  | { ok: false; reason: 'invalid'; problems: ConfigProblem[] }
+  | { ok: false; reason: 'not_reloadable' | 'failed'; message: string };

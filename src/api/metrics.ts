@@ -1,6 +1,9 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { readFileSync } from 'node:fs';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DeliveryObserver } from '../delivery/worker.ts';
 import type { IngestResultKind } from '../domain/lifecycle.ts';
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** The /metrics registry. Queue depth is read from the database at scrape time, so every instance reports the truth. */
 export class Metrics implements DeliveryObserver {
@@ -24,9 +27,16 @@ export class Metrics implements DeliveryObserver {
     labelNames: ['source'],
     registers: [this.registry],
   });
+  // Prometheus' and Alertmanager's own names, so the usual "config reload failed" alert rules work unchanged.
+  private readonly reloadOk = new Gauge({ name: 'tocsin_config_last_reload_successful', help: 'Whether the last configuration reload succeeded (1) or was refused (0)', registers: [this.registry] });
+  private readonly reloadAt = new Gauge({ name: 'tocsin_config_last_reload_success_timestamp_seconds', help: 'When the configuration was last loaded successfully (start or reload)', registers: [this.registry] });
   readonly queueDepth: Gauge;
 
   constructor(collectQueue: () => Promise<{ destination: string; status: string; n: number }[]>) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({ name: 'tocsin_build_info', help: 'Always 1; the labels say which tocsin and Node.js are running', labelNames: ['version', 'node_version'], registers: [this.registry] })
+      .set({ version, node_version: process.version }, 1);
+    this.configLoaded(true, Date.now());
     const depth = new Gauge({
       name: 'tocsin_delivery_queue',
       help: 'Deliveries by destination and status (pending, in_flight, dead, orphaned)',
@@ -50,6 +60,12 @@ export class Metrics implements DeliveryObserver {
 
   unknownDestinationNamed(source: string): void {
     this.unknownDestination.inc({ source });
+  }
+
+  /** A start or reload: success moves the timestamp; a refused reload leaves it at the last good one. */
+  configLoaded(ok: boolean, atMs: number): void {
+    this.reloadOk.set(ok ? 1 : 0);
+    if (ok) this.reloadAt.set(atMs / 1000);
   }
 
   reject(source: string, status: number): void {

@@ -3,10 +3,14 @@ import type { Logger } from 'pino';
 import { errorHandler, notFound } from './errors.ts';
 import type { Gateway } from './gateway.ts';
 import { registerIngestRoutes } from './ingest-routes.ts';
+import { registerLifecycleRoutes } from './lifecycle-routes.ts';
 import { registerManagementRoutes } from './management-routes.ts';
 
 /** Query strings can carry secrets (`?token=` in other tools): log only the path. */
 const pathOf = (url: string) => url.split('?')[0];
+
+/** Polled every few seconds by probes and scrapers: at info they would drown the lines that matter. */
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 export function buildServer(gw: Gateway, logger: Logger): FastifyInstance {
   const app = Fastify({
@@ -22,7 +26,9 @@ export function buildServer(gw: Gateway, logger: Logger): FastifyInstance {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => errorHandler(notFound(`route ${request.method} ${pathOf(request.url)}`) as never, request, reply));
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info({ method: request.method, path: pathOf(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    const path = pathOf(request.url)!;
+    const level = QUIET_PATHS.has(path) && reply.statusCode < 400 ? 'debug' : 'info';
+    request.log[level]({ method: request.method, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -37,5 +43,6 @@ export function buildServer(gw: Gateway, logger: Logger): FastifyInstance {
 
   registerIngestRoutes(app, gw);
   registerManagementRoutes(app, gw);
+  registerLifecycleRoutes(app, gw);
   return app;
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { startApp } from '../app.ts';
-import { ConfigError, loadConfigFile } from '../config/load.ts';
+import { configFromEnv, envConfigRequested } from '../config/env-config.ts';
+import { ConfigError } from '../config/load.ts';
 import { createLogger } from '../logger.ts';
 import { findConfigPath, loadOrExit } from './config-path.ts';
 import { CliError, EXIT } from './exit.ts';
@@ -13,29 +14,30 @@ export function registerStartCommand(program: Command): void {
     .option('-c, --config <file>', 'config file (default: $TOCSIN_CONFIG or ./tocsin.yaml)')
     .action(async (opts: { config?: string }) => {
       const path = findConfigPath(opts.config);
-      const sandbox = path ? undefined : await startSandbox();
-      const config = path ? loadOrExit(path) : sandbox!.config;
+      // No file: the environment configures tocsin when it names sources or an alert source; else the sandbox.
+      const fromEnv = !path && envConfigRequested(process.env);
+      const sandbox = path || fromEnv ? undefined : await startSandbox();
+      const origin = path ?? (fromEnv ? '(environment variables)' : '(sandbox)');
+      let config;
+      try {
+        config = path ? loadOrExit(path) : fromEnv ? configFromEnv(process.env) : sandbox!.config;
+      } catch (e) {
+        if (e instanceof ConfigError) throw new CliError(`${origin}: ${e.message}`, EXIT.usage);
+        throw e;
+      }
       const logger = createLogger(config.logLevel);
       const app = await startApp(config, logger).catch((e: NodeJS.ErrnoException) => {
-        if (e instanceof ConfigError) throw new CliError(`${path ?? '(sandbox)'}: ${e.message}`, EXIT.usage);
+        if (e instanceof ConfigError) throw new CliError(`${origin}: ${e.message}`, EXIT.usage);
         if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
           throw new CliError(`cannot listen on ${config.listen.host}:${config.listen.port}: ${e.code === 'EADDRINUSE' ? 'the address is in use (is tocsin already running?)' : 'permission denied'}; change listen in the config`, EXIT.failure);
         }
         throw e;
       });
-      logger.info({ url: app.url, config: path ?? '(sandbox)', sources: [...config.sources.keys()], destinations: [...config.destinations.keys()] }, 'tocsin started');
+      logger.info({ url: app.url, config: origin, sources: [...config.sources.keys()], destinations: [...config.destinations.keys()] }, 'tocsin started');
       if (sandbox) process.stderr.write(sandboxBanner(app.url, sandbox));
 
-      if (path) {
-        process.on('SIGHUP', () => {
-          try {
-            void app.reload(loadConfigFile(path)).catch((e: unknown) => logger.error({ err: e }, 'reload failed; keeping the previous configuration'));
-          } catch (e) {
-            // A bad edit must not take the gateway down: keep running on the last good config and say what is wrong.
-            logger.error({ problems: e instanceof ConfigError ? e.problems : String(e) }, 'reload refused: invalid configuration; keeping the previous one');
-          }
-        });
-      }
+      // The same path as POST /-/reload; a bad edit is refused and logged, the last good config stays in force.
+      process.on('SIGHUP', () => void app.reload('SIGHUP'));
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;

@@ -9,6 +9,8 @@ import type { Route } from '../routing/routes.ts';
 import { sourceTypes } from '../sources/registry.ts';
 import { expandEnv, resolveSecretFiles, type ConfigProblem } from './expand.ts';
 import { configSchema, type RawConfig, type RawRoute } from './schema.ts';
+import { configWarnings } from './warnings.ts';
+import { yamlSyntaxProblems } from './yaml-errors.ts';
 
 export interface SourceConfig {
   name: string;
@@ -38,7 +40,16 @@ export interface Config {
   delivery: { concurrency: number; maxRetryAgeMs: number; pollIntervalMs: number; backoff: { baseMs: number; capMs: number } };
   /** Where relative paths in the file are resolved from. */
   baseDir: string;
+  /** Where this config came from, so a reload (SIGHUP, `POST /-/reload`) reads the same place again. */
+  origin: ConfigOrigin;
+  /** Not errors, but likely mistakes (no default route, a matcher no source can satisfy): check-config prints them. */
+  warnings: ConfigProblem[];
 }
+
+export type ConfigOrigin = { kind: 'file'; path: string } | { kind: 'env' } | { kind: 'inline' };
+
+/** Said by check-config and by start alike. */
+export const POSTGRES_UNSUPPORTED = 'PostgreSQL storage is not supported yet: use storage: { sqlite: ./data/tocsin.db }';
 
 export class ConfigError extends Error {
   constructor(readonly problems: ConfigProblem[]) {
@@ -94,6 +105,7 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: strin
     throw new ConfigError([...zodProblems(parsed.error, ''), ...problems]);
   }
   const raw = parsed.data;
+  if ('postgres' in raw.storage) problems.push({ path: 'storage.postgres', message: POSTGRES_UNSUPPORTED });
   const { sources, destinations } = validateEntries(raw.sources, raw.destinations, raw.body_limit, problems);
 
   // No routes at all: everything goes to every destination, which is what a one-destination setup expects.
@@ -117,6 +129,8 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: strin
       backoff: { baseMs: raw.delivery.retry_base_delay, capMs: raw.delivery.retry_max_delay },
     },
     baseDir,
+    origin: { kind: 'inline' },
+    warnings: configWarnings({ routes, explicitRoutes: raw.routes !== undefined, sources, destinations }),
   };
 }
 
@@ -164,8 +178,6 @@ export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.en
     throw new ConfigError([{ path: '', message: `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
   }
   const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length) {
-    throw new ConfigError(doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0]! })));
-  }
-  return buildConfig(doc.toJS(), env, dirname(resolve(path)));
+  if (doc.errors.length) throw new ConfigError(yamlSyntaxProblems(text, doc.errors));
+  return { ...buildConfig(doc.toJS(), env, dirname(resolve(path))), origin: { kind: 'file', path: resolve(path) } };
 }

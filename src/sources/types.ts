@@ -47,6 +47,12 @@ export interface SourceType<O = unknown, R extends ParseResult = ParseOutcome<Pa
   /** Validates the type-specific keys of `sources.<name>` (everything but `type`, `token`, `token_file`). */
   options: z.ZodType<O, z.ZodTypeDef, unknown>;
   /**
+   * The label names this type's alerts can carry (besides tocsin's `source` and `severity`), when that set is fixed;
+   * `prefix.*` stands for every key under `prefix.`. Left out when a sender can put any name in (its own labels or
+   * metadata). check-config uses it to warn about a route matcher no configured source can satisfy.
+   */
+  labelKeys?: readonly string[];
+  /**
    * Bytes one request may carry when `sources.<name>.body_limit` is not set (the top-level `body_limit` still applies
    * when it is larger). For senders whose real bodies outgrow 1 MiB: an Alertmanager group in a storm.
    */

@@ -38,6 +38,13 @@ const optionsSchema = z
 export const dbtSource: SourceType<DbtOptions> = {
   type: 'dbt',
   options: optionsSchema,
+  // The metadata keys dbtEvent sets (objects by dotted path): keep in step with event.ts (a test in
+  // src/config/warnings.test.ts checks real artifacts against it).
+  labelKeys: [
+    'unique_id', 'resource_type', 'status', 'package', 'project', 'dbt_severity', 'owners', 'tags', 'environment',
+    'test_description', 'description', 'model', 'column', 'failures', 'message', 'max_loaded_at', 'age_seconds',
+    'criteria.*', 'dbt_version', 'invocation_id', 'execution_time', 'meta.*',
+  ],
   parse(body, ctx): ParseOutcome<ParsedBatch> {
     const upload = readUpload(body);
     if (!upload.ok) return { ok: false, problems: upload.problems.slice(0, MAX_PROBLEMS) };
