@@ -36,7 +36,7 @@ describe('gateway end to end (alert source destination)', () => {
       deduplication_key: 'app:orders-5xx',
       description: 'p99 up',
       source_url: 'https://grafana.example/d/1',
-      metadata: { environment: 'test', service: 'orders', team: ['payments'], source: 'app', severity: 'critical' },
+      metadata: { environment: 'test', service: 'orders', team: ['payments'], source: 'app', severity: 'critical', tocsin_source: 'app', tocsin_severity: 'critical' },
     });
     assert.deepEqual(event.errors, []);
 
