@@ -91,3 +91,8 @@ test('YAML syntax errors name the line', () => {
   assert.throws(() => loadConfigFile(join(dir, 'c.yaml')), (e: ConfigError) => /line \d/.test(e.message));
   assert.throws(() => loadConfigFile(join(dir, 'nope.yaml')), /cannot read config file/);
 });
+
+test('storage.postgres is refused at load (check-config and start alike) until it is supported', () => {
+  const p = problems({ ...valid(), storage: { postgres: 'postgres://tocsin@127.0.0.1/tocsin' } });
+  assert.deepEqual(p, ['storage.postgres: PostgreSQL storage is not supported yet: use storage: { sqlite: ./data/tocsin.db }']);
+});

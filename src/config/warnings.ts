@@ -33,7 +33,8 @@ export function configWarnings(c: WarningInput): ConfigProblem[] {
   // A fixed label set is known only when every configured source declares one; one open source can produce any key.
   const types = [...new Set([...c.sources.values()].map((s) => s.type))];
   const fixed = types.length > 0 && types.every((t) => sourceTypes[t]?.labelKeys) ? types : undefined;
-  const known = fixed ? [...ALWAYS, ...fixed.flatMap((t) => sourceTypes[t]!.labelKeys!)] : undefined;
+  const typeKeys = fixed ? [...new Set(fixed.flatMap((t) => sourceTypes[t]!.labelKeys!))] : undefined;
+  const known = typeKeys && [...ALWAYS, ...typeKeys];
 
   c.routes.forEach((r, i) => {
     for (const m of r.matchers) {
@@ -42,8 +43,11 @@ export function configWarnings(c: WarningInput): ConfigProblem[] {
         const name = m.label.slice('metadata.'.length);
         out.push({ path: at, message: `labels are metadata keys by name, without a "metadata." prefix: write ${name} (this only matches a sender's own "metadata" object)` });
       } else if (known && !known.some((p) => covers(p, m.label))) {
-        const list = known.map((k) => k.replace(/\.\*$/, '.<key>')).join(', ');
-        out.push({ path: at, message: `no configured source produces the label "${m.label}" (${fixed!.join(', ')} alerts carry: ${list})` });
+        const list = typeKeys!.map((k) => k.replace(/\.\*$/, '.<key>')).join(', ');
+        // `team` on dbt is most likely its meta: point at the prefixed key a source does produce.
+        const near = typeKeys!.filter((k) => k.endsWith('.*')).map((k) => `${k.slice(0, -1)}${m.label}`);
+        const hint = near.length ? `; did you mean ${near.join(' or ')}?` : '';
+        out.push({ path: at, message: `no configured source produces the label "${m.label}": ${fixed!.join(', ')} alerts carry ${list}, source and severity${hint}` });
       }
     }
   });

@@ -43,7 +43,8 @@ export const dbtSource: SourceType<DbtOptions> = {
   labelKeys: [
     'unique_id', 'resource_type', 'status', 'package', 'project', 'dbt_severity', 'owners', 'tags', 'environment',
     'test_description', 'description', 'model', 'column', 'failures', 'message', 'max_loaded_at', 'age_seconds',
-    'criteria.*', 'dbt_version', 'invocation_id', 'execution_time', 'meta.*',
+    'criteria.warn_after.count', 'criteria.warn_after.period', 'criteria.error_after.count', 'criteria.error_after.period',
+    'criteria.filter', 'dbt_version', 'invocation_id', 'execution_time', 'meta.*',
   ],
   parse(body, ctx): ParseOutcome<ParsedBatch> {
     const upload = readUpload(body);
