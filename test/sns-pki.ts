@@ -8,8 +8,9 @@ import { sign } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
-import { Agent, buildConnector } from 'undici';
 import { tempDir } from './harness.ts';
+
+export { redirectingDispatcher } from './sns-dispatcher.ts';
 
 export const REGION_HOSTS = ['sns.us-east-1.amazonaws.com', 'sns.eu-west-1.amazonaws.com'];
 
@@ -153,19 +154,4 @@ export async function startFakeSns(pki: SnsPki): Promise<FakeSns> {
     drop: (count = 1) => void (dropping = count),
     close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
   };
-}
-
-/**
- * An undici dispatcher that dials 127.0.0.1:`port` for any *.amazonaws.com origin and connects normally to
- * everything else. TLS is still verified against the original host name, trusting `ca` (or, without it, the
- * process's CAs: NODE_EXTRA_CA_CERTS in the end-to-end test).
- */
-export function redirectingDispatcher(port: number, ca?: string): Agent {
-  const direct = buildConnector(ca ? { ca } : {});
-  return new Agent({
-    connect: (opts, callback) => {
-      if (!opts.hostname.endsWith('.amazonaws.com')) return direct(opts, callback);
-      return direct({ ...opts, servername: opts.hostname, hostname: '127.0.0.1', port: String(port) }, callback);
-    },
-  });
 }

@@ -1,5 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { clientErrorHandler } from './client-error.ts';
 import { errorHandler, notFound } from './errors.ts';
 import type { Gateway } from './gateway.ts';
 import { registerIngestRoutes } from './ingest-routes.ts';
@@ -20,8 +21,10 @@ export function buildServer(gw: Gateway, logger: Logger): FastifyInstance {
     bodyLimit: gw.config().bodyLimit,
     // Behind a proxy the real client matters for nothing we do; never trust X-Forwarded-* blindly.
     trustProxy: false,
+    // Fastify's default logs a refused request's raw bytes (query-string tokens included) at trace.
+    clientErrorHandler: clientErrorHandler(logger),
   });
-  // Only JSON is accepted: fastify's built-in text/plain parser would hand a string to the parsers.
+  // JSON only; the ingest routes alone also read JSON sent as text/plain, as AWS SNS sends it (ingest-routes.ts).
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => errorHandler(notFound(`route ${request.method} ${pathOf(request.url)}`) as never, request, reply));
