@@ -18,6 +18,7 @@ import { GroupCommit } from './storage/group-commit.ts';
 import { ping } from './storage/migrations.ts';
 import type { AlertRow, Db } from './storage/schema.ts';
 import { openSqlite } from './storage/sqlite.ts';
+import { Startup } from './startup.ts';
 
 export interface RunningApp {
   url: string;
@@ -50,12 +51,19 @@ async function createDestinations(config: Config, logger: Logger): Promise<Map<s
   return out;
 }
 
-/** The composition root: storage → destinations → ingest → delivery workers → HTTP. */
+/**
+ * The composition root: HTTP (answering 503 until the rest is up) → storage → destinations → ingest → delivery
+ * workers. Storage that is locked or full at start is waited for, not fatal. The caller exits on any other failure.
+ */
 export async function startApp(initial: Config, logger: Logger, clock: Clock = systemClock): Promise<RunningApp> {
   let config = initial;
-  const db = await openStorage(config);
+  let opened: Db | undefined;
+  const metrics = new Metrics(() => (opened ? queueDepths(opened) : Promise.resolve([])));
+  const startup = new Startup({ config: () => config, metrics }, logger);
+  const server = buildServer(startup.gateway, logger);
+  await server.listen({ host: config.listen.host, port: config.listen.port });
+  const db = (opened = await startup.untilStored('opening the database', () => openStorage(config)));
   const commits = new GroupCommit(db);
-  const metrics = new Metrics(() => queueDepths(db));
   const newId = monotonicFactory();
   const workers = new Map<string, DestinationWorker>();
   const wake = (names: Iterable<string>) => {
@@ -111,7 +119,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     wake(r.added.keys());
     if (r.revived) wake(routing.destinations);
   };
-  await reroute();
+  await startup.untilStored('routing active alerts', reroute);
 
   const logWarnings = (c: Config) => {
     for (const w of c.warnings) logger.warn({ path: w.path }, `config warning: ${w.path}: ${w.message}`);
@@ -206,15 +214,17 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     async ready() {
       try {
         await ping(db);
-        return { ok: true };
       } catch (e) {
         return { ok: false, reason: `database: ${(e as Error).message}` };
       }
+      // Reads work while another process holds the write lock, or the disk is full: ready means alerts can be stored.
+      const trouble = await commits.writable();
+      if (trouble) return { ok: false, reason: `database takes no writes since ${new Date(trouble.since).toISOString()}: ${trouble.message}` };
+      return { ok: true };
     },
   };
 
-  const server = buildServer(gateway, logger);
-  await server.listen({ host: config.listen.host, port: config.listen.port });
+  startup.serve(gateway);
   const addr = server.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.listen.port;
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;

@@ -5,7 +5,7 @@ import { ConfigError } from '../config/load.ts';
 import { createLogger } from '../logger.ts';
 import { findConfigPath, loadOrExit } from './config-path.ts';
 import { CliError, EXIT } from './exit.ts';
-import { sandboxBanner, startSandbox } from './sandbox.ts';
+import { sandboxBanner, sandboxListenHint, startSandbox } from './sandbox.ts';
 
 export function registerStartCommand(program: Command): void {
   program
@@ -26,10 +26,14 @@ export function registerStartCommand(program: Command): void {
         throw e;
       }
       const logger = createLogger(config.logLevel);
+      // Last resort only: every path that stores or sends handles its own failures. A rejection nobody handled is a
+      // bug; say so loudly in the log instead of letting Node end the gateway over it.
+      process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection (a bug in tocsin; please report it): still running'));
       const app = await startApp(config, logger).catch((e: NodeJS.ErrnoException) => {
         if (e instanceof ConfigError) throw new CliError(`${origin}: ${e.message}`, EXIT.usage);
         if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
-          throw new CliError(`cannot listen on ${config.listen.host}:${config.listen.port}: ${e.code === 'EADDRINUSE' ? 'the address is in use (is tocsin already running?)' : 'permission denied'}; change listen in the config`, EXIT.failure);
+          const change = sandbox ? sandboxListenHint : fromEnv ? 'set TOCSIN_LISTEN=host:port' : 'change listen in the config';
+          throw new CliError(`cannot listen on ${config.listen.host}:${config.listen.port}: ${e.code === 'EADDRINUSE' ? 'the address is in use (is tocsin already running?)' : 'permission denied'}; ${change}`, EXIT.usage);
         }
         throw e;
       });

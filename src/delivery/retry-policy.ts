@@ -8,6 +8,9 @@ export interface BackoffOptions {
 
 export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 5 * 60_000 };
 
+/** Storage trouble (database locked, disk full): try again soon, and notice quickly when it clears. */
+export const STORAGE_BACKOFF: BackoffOptions = { baseMs: 500, capMs: 10_000 };
+
 /** Delay before attempt `attempt + 1`, given `attempt` failed attempts so far (1-based). */
 export function backoffMs(attempt: number, random: () => number, o: BackoffOptions = DEFAULT_BACKOFF): number {
   const ceiling = Math.min(o.capMs, o.baseMs * 2 ** Math.max(0, attempt - 1));

@@ -1,10 +1,11 @@
 import type { Logger } from 'pino';
 import type { JsonObject } from '../domain/alert.ts';
 import type { Clock } from '../domain/clock.ts';
-import type { Destination, DeliveryPayload, SendOutcome } from '../destinations/types.ts';
+import type { Destination, DeliveryPayload, SendContext, SendOutcome } from '../destinations/types.ts';
 import {
   attemptsSince,
   claimDeliveries,
+  earlierAttemptMayHaveLanded,
   finishDelivery,
   loadDestinationState,
   newerPendingExists,
@@ -15,7 +16,7 @@ import {
 } from '../storage/deliveries-repo.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { Db, DeliveryRow, Tx } from '../storage/schema.ts';
-import { nextAttemptDelay, type BackoffOptions } from './retry-policy.ts';
+import { backoffMs, nextAttemptDelay, STORAGE_BACKOFF, type BackoffOptions } from './retry-policy.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 export interface DeliveryObserver {
@@ -42,6 +43,10 @@ export interface WorkerOptions {
  * One loop per destination (DESIGN.md): it alone talks to the destination, so the rate limit and per-alert order
  * hold. It claims only as many rows as it has tokens for, so rows waiting on the rate limit stay pending and keep
  * coalescing instead of sitting in flight with stale payloads.
+ *
+ * Storage can fail under it (database locked, disk full). Then it backs off and tries again; an outcome it could
+ * not record is kept in memory and recorded once storage is back. If the process stops first, the row is still in
+ * flight in the database and is sent again after the restart, with the same key: at least once, never lost.
  */
 export class DestinationWorker {
   private destination: Destination;
@@ -51,6 +56,8 @@ export class DestinationWorker {
   private pausedUntil = 0;
   private wakeUp: (() => void) | undefined;
   private loop: Promise<void> | undefined;
+  /** Aborted by stop(): ends the storage backoff waits of sends still in flight. */
+  private stopping = new AbortController();
 
   constructor(private readonly o: WorkerOptions) {
     this.destination = o.destination;
@@ -60,15 +67,20 @@ export class DestinationWorker {
     return this.destination.name;
   }
 
+  /** Returns at once: the loop prepares itself, waiting for storage if it has to. */
   async start(): Promise<void> {
+    this.running = true;
+    this.stopping = new AbortController();
+    this.loop = this.run();
+  }
+
+  private async prepare(): Promise<void> {
     const { db, clock } = this.o;
     await requeueInFlight(db, clock.now(), this.name);
     // A restart must not hand out a full burst that the last minute already spent.
     const recent = await attemptsSince(db, this.name, clock.now() - 60_000);
     const { perMinute, burst } = this.destination.rateLimit;
     this.bucket = new TokenBucket(perMinute, burst, clock, Math.min(burst, perMinute - recent));
-    this.running = true;
-    this.loop = this.run();
   }
 
   /** Config reload: the new settings apply from the next send. */
@@ -87,6 +99,7 @@ export class DestinationWorker {
 
   async stop(): Promise<void> {
     this.running = false;
+    this.stopping.abort();
     this.wake();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
@@ -104,8 +117,48 @@ export class DestinationWorker {
     });
   }
 
+  /** A wait that stop() cuts short. */
+  private nap(ms: number): Promise<void> {
+    const signal = this.stopping.signal;
+    if (signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      function done() {
+        clearTimeout(t);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+    });
+  }
+
+  /**
+   * Runs `work` until it succeeds, backing off while storage fails. Gives up only when the worker is stopping;
+   * whatever was not written then is redone from the database after the restart.
+   */
+  private async persist<T>(what: string, fields: object, work: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> {
+    const { logger } = this.o;
+    for (let failures = 1; ; failures++) {
+      try {
+        const value = await work();
+        if (failures > 1) logger.info({ destination: this.name, ...fields, failures: failures - 1 }, `${what}: storage is back`);
+        return { ok: true, value };
+      } catch (e) {
+        if (!this.running) {
+          logger.warn({ err: e, destination: this.name, ...fields }, `${what} failed while stopping; the delivery stays in flight and is sent again (same key) after the restart`);
+          return { ok: false };
+        }
+        const retryInMs = backoffMs(failures, this.o.random, STORAGE_BACKOFF);
+        logger.error({ err: e, destination: this.name, ...fields, failures, retry_in_ms: retryInMs }, `${what} failed; retrying`);
+        await this.nap(retryInMs);
+      }
+    }
+  }
+
   private async run(): Promise<void> {
     const { db, clock, logger } = this.o;
+    if (!(await this.persist('preparing the delivery queue', {}, () => this.prepare())).ok) return;
+    let failures = 0;
     while (this.running) {
       try {
         const now = clock.now();
@@ -131,18 +184,23 @@ export class DestinationWorker {
           await this.sleep(due === undefined ? this.o.pollIntervalMs : Math.min(this.o.pollIntervalMs, due - clock.now()));
           continue;
         }
+        failures = 0;
         for (const row of rows) {
           this.bucket!.take();
-          const p: Promise<void> = this.deliver(row).finally(() => {
-            this.inFlight.delete(p);
-            this.wake();
-          });
+          const p: Promise<void> = this.deliver(row)
+            .catch((e: unknown) => logger.error({ err: e, destination: this.name, delivery: row.id }, 'delivery crashed (a bug); the row stays in flight until the restart'))
+            .finally(() => {
+              this.inFlight.delete(p);
+              this.wake();
+            });
           this.inFlight.add(p);
         }
       } catch (e) {
-        // Storage trouble (disk full, database gone): keep the loop alive and try again; nothing is lost, rows stay queued.
-        logger.error({ err: e, destination: this.name }, 'delivery loop error');
-        await this.sleep(this.o.pollIntervalMs);
+        // Storage trouble (database locked, disk full): keep the loop alive and back off; rows stay queued.
+        failures++;
+        const retryInMs = backoffMs(failures, this.o.random, STORAGE_BACKOFF);
+        logger.error({ err: e, destination: this.name, failures, retry_in_ms: retryInMs }, 'delivery loop cannot use storage; retrying');
+        await this.sleep(retryInMs);
       }
     }
   }
@@ -151,11 +209,17 @@ export class DestinationWorker {
     const { db, clock, logger, observer } = this.o;
     const destination = this.destination;
     const payload = JSON.parse(row.payload) as DeliveryPayload;
-    const stored = await loadDestinationState(db, destination.name, row.alert_id, row.episode);
+    const fields = { delivery: row.id, alert: row.alert_id };
+    const history = await this.persist('reading the delivery history', fields, async () => {
+      const stored = await loadDestinationState(db, destination.name, row.alert_id, row.episode);
+      const context: SendContext = { earlierAttemptMayHaveLanded: await earlierAttemptMayHaveLanded(db, row) };
+      return { previous: stored ? (JSON.parse(stored) as JsonObject) : undefined, context };
+    });
+    if (!history.ok) return;
     const started = clock.now();
     let outcome: SendOutcome;
     try {
-      outcome = await destination.send(payload, stored ? (JSON.parse(stored) as JsonObject) : undefined);
+      outcome = await destination.send(payload, history.value.previous, history.value.context);
     } catch (e) {
       // A bug in a destination must not lose the alert: retry it, and say so loudly.
       logger.error({ err: e, destination: destination.name, delivery: row.id }, 'destination threw; will retry');
@@ -169,7 +233,12 @@ export class DestinationWorker {
       this.bucket!.drain();
       this.pausedUntil = Math.max(this.pausedUntil, now + (outcome.retryAfterMs ?? 1000));
     }
-    const status = await this.o.commits.run((tx) => this.record(tx, row, outcome, started, now, latencyMs));
+    // The send happened: its outcome must reach the database, however long storage takes to come back.
+    const recorded = await this.persist('recording the delivery outcome', { ...fields, outcome: outcome.kind }, () =>
+      this.o.commits.run((tx) => this.record(tx, row, outcome, started, now, latencyMs)),
+    );
+    if (!recorded.ok) return;
+    const status = recorded.value;
     const log = { destination: destination.name, delivery: row.id, alert: row.alert_id, status: payload.status, attempt: row.attempts, http: outcome.statusCode, request_id: outcome.requestId, latency_ms: latencyMs };
     if (status === 'delivered') logger.info(log, 'delivered');
     else if (status === 'dead') logger.warn({ ...log, error: outcome.kind === 'delivered' ? undefined : outcome.error, hint: outcome.kind === 'failed' ? outcome.hint : undefined }, 'delivery failed; dead-lettered');
@@ -199,6 +268,7 @@ export class DestinationWorker {
         await finishDelivery(tx, row.id, { ...common, status: 'dead', error: outcome.error, hint: outcome.hint });
         return 'dead';
       case 'retry': {
+        if (outcome.state) await saveDestinationState(tx, name, row.alert_id, row.episode, JSON.stringify(outcome.state), now);
         if (now - row.created_at > this.o.maxRetryAgeMs) {
           const hours = Math.round(this.o.maxRetryAgeMs / 3_600_000);
           const hint = `Gave up after retrying for ${hours}h (delivery.max_retry_age). Retry it once the destination is reachable.`;

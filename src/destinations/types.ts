@@ -39,7 +39,13 @@ export type SendOutcome =
       /** A line for people, e.g. `created INC-123`. */
       detail?: string;
     })
-  | (Response & { kind: 'retry'; error: string; retryAfterMs?: number })
+  | (Response & {
+      kind: 'retry';
+      error: string;
+      retryAfterMs?: number;
+      /** What this attempt learned though it must be retried (e.g. the incident a replayed create returned). */
+      state?: JsonObject;
+    })
   | (Response & { kind: 'failed'; error: string; hint: string });
 
 export interface RateLimit {
@@ -47,10 +53,23 @@ export interface RateLimit {
   burst: number;
 }
 
+/** What the queue knows about this episode's history with the destination, beyond its remembered state. */
+export interface SendContext {
+  /**
+   * An earlier attempt of this episode to this destination may have taken effect though tocsin never read its
+   * answer (timeout, connection dropped after the request left, crash before the outcome was committed). Attempts
+   * the destination refused with a 4xx do not count: those certainly changed nothing.
+   */
+  earlierAttemptMayHaveLanded: boolean;
+}
+
+export const NO_HISTORY: SendContext = { earlierAttemptMayHaveLanded: false };
+
 export interface Destination {
   readonly name: string;
   readonly type: string;
   readonly rateLimit: RateLimit;
-  send(payload: DeliveryPayload, previous: JsonObject | undefined): Promise<SendOutcome>;
+  /** `previous`: the state a delivered attempt of this episode remembered (SendOutcome.state). */
+  send(payload: DeliveryPayload, previous: JsonObject | undefined, context?: SendContext): Promise<SendOutcome>;
   close?(): Promise<void>;
 }

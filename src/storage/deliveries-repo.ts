@@ -323,3 +323,29 @@ export async function recordTargets(db: Executor, targets: ReadonlyMap<string, s
   }
   return changed;
 }
+
+/**
+ * Whether an attempt of this episode to this destination, before the current claim of `row`, may have taken effect.
+ * Every claim counts (a crash after sending leaves a claim with no recorded attempt) except attempts answered with a
+ * 4xx: the destination refused those, so they changed nothing.
+ */
+export async function earlierAttemptMayHaveLanded(db: Executor, row: Pick<DeliveryRow, 'id' | 'destination' | 'alert_id' | 'episode'>): Promise<boolean> {
+  const episode = db
+    .selectFrom('deliveries')
+    .where('destination', '=', row.destination)
+    .where('alert_id', '=', row.alert_id)
+    .where('episode', '=', row.episode);
+  const claims = await episode.select((eb) => eb.fn.sum<number>('attempts').as('n')).executeTakeFirst();
+  const refused = await db
+    .selectFrom('delivery_attempts as a')
+    .innerJoin('deliveries as d', 'd.id', 'a.delivery_id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('d.destination', '=', row.destination)
+    .where('d.alert_id', '=', row.alert_id)
+    .where('d.episode', '=', row.episode)
+    .where('a.status_code', '>=', 400)
+    .where('a.status_code', '<', 500)
+    .executeTakeFirst();
+  // The current claim is counted in `claims` and has no attempt recorded yet.
+  return Number(claims?.n ?? 0) - 1 - Number(refused?.n ?? 0) > 0;
+}

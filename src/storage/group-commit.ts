@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import type { Db, Tx } from './schema.ts';
+import { storageUnavailable } from './unavailable.ts';
 
 type Work<T> = (tx: Tx) => Promise<T>;
 interface Job {
@@ -7,14 +9,28 @@ interface Job {
   reject(e: unknown): void;
 }
 
+/** Why storage takes no writes, since when (epoch ms). */
+export interface StorageTrouble {
+  since: number;
+  message: string;
+}
+
+/** Readiness asks storage at most this often while it is failing: a locked database holds each try for seconds. */
+const PROBE_EVERY_MS = 2000;
+
 /**
  * Runs concurrent units of work in shared transactions: one commit (one fsync) for everything that arrived while
  * the previous commit was running. Each caller still learns of its own outcome only after the commit. If a shared
- * transaction fails, its jobs are retried one per transaction so one bad job cannot fail its neighbours.
+ * transaction fails, its jobs are retried one per transaction so one bad job cannot fail its neighbours — unless
+ * storage itself failed (locked, full): then every job fails at once, since each retry would fail the same way
+ * (and a locked database holds each try for its busy timeout).
  */
 export class GroupCommit {
   private queue: Job[] = [];
   private running = false;
+  private trouble: StorageTrouble | undefined;
+  private probing: Promise<void> | undefined;
+  private lastProbe = 0;
 
   constructor(
     private readonly db: Db,
@@ -33,6 +49,27 @@ export class GroupCommit {
     });
   }
 
+  /**
+   * Undefined when storage takes writes; otherwise since when and why it has not. While it fails, this tries a
+   * small write (at most every few seconds), so readiness comes back by itself even with no traffic.
+   */
+  async writable(): Promise<StorageTrouble | undefined> {
+    if (this.trouble) await this.probe();
+    return this.trouble;
+  }
+
+  private probe(): Promise<void> {
+    if (this.probing || Date.now() - this.lastProbe < PROBE_EVERY_MS) return this.probing ?? Promise.resolve();
+    this.lastProbe = Date.now();
+    // A real write (the migration lock row exists in every tocsin database), so the lock and the disk are exercised.
+    const write = this.run((tx) => sql`update kysely_migration_lock set is_locked = is_locked`.execute(tx));
+    this.probing = write.then(
+      () => void (this.trouble = undefined),
+      () => undefined,
+    );
+    return this.probing.finally(() => (this.probing = undefined));
+  }
+
   private async drain(): Promise<void> {
     try {
       while (this.queue.length) {
@@ -45,15 +82,39 @@ export class GroupCommit {
     }
   }
 
+  /** One transaction; rejects with the error that caused the failure, not the failed rollback that may follow it. */
+  private async transaction<T>(work: Work<T>): Promise<T> {
+    let first: unknown;
+    try {
+      const result = await this.db.transaction().execute(async (tx) => {
+        try {
+          return await work(tx);
+        } catch (e) {
+          first = e;
+          throw e;
+        }
+      });
+      return result;
+    } catch (e) {
+      const cause = first ?? e;
+      if (storageUnavailable(cause) || storageUnavailable(e)) this.trouble ??= { since: Date.now(), message: (cause as Error).message ?? String(cause) };
+      throw cause;
+    }
+  }
+
   private async runTogether(jobs: Job[]): Promise<void> {
     let results: unknown[];
     try {
-      results = await this.db.transaction().execute(async (tx) => {
+      results = await this.transaction(async (tx) => {
         const out: unknown[] = [];
         for (const j of jobs) out.push(await j.work(tx));
         return out;
       });
-    } catch {
+    } catch (e) {
+      if (storageUnavailable(e)) {
+        for (const j of jobs) j.reject(e);
+        return;
+      }
       for (const j of jobs) await this.runAlone(j);
       return;
     }
@@ -62,7 +123,7 @@ export class GroupCommit {
 
   private async runAlone(job: Job): Promise<void> {
     try {
-      job.resolve(await this.db.transaction().execute((tx) => job.work(tx)));
+      job.resolve(await this.transaction((tx) => job.work(tx)));
     } catch (e) {
       job.reject(e);
     }

@@ -36,11 +36,22 @@ export interface SqliteOptions {
 export async function openSqlite(options: SqliteOptions): Promise<Db> {
   if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
   const raw = new BetterSqlite3(options.path);
-  raw.pragma('journal_mode = WAL');
-  raw.pragma('synchronous = FULL');
-  raw.pragma('busy_timeout = 5000');
-  raw.pragma('foreign_keys = ON');
+  try {
+    raw.pragma('journal_mode = WAL');
+    raw.pragma('synchronous = FULL');
+    raw.pragma('busy_timeout = 5000');
+    raw.pragma('foreign_keys = ON');
+  } catch (e) {
+    // Start retries a locked or full database: each failed try must not leave a connection open.
+    raw.close();
+    throw e;
+  }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
-  await migrateToLatest(db);
+  try {
+    await migrateToLatest(db);
+  } catch (e) {
+    await db.destroy();
+    throw e;
+  }
   return db;
 }

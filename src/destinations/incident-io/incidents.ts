@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Agent } from 'undici';
 import type { JsonObject } from '../../domain/alert.ts';
 import type { DestinationType } from '../registry.ts';
-import type { Destination, DeliveryPayload, SendOutcome } from '../types.ts';
+import { NO_HISTORY, type Destination, type DeliveryPayload, type SendContext, type SendOutcome } from '../types.ts';
 import { classify } from './classify.ts';
 import { createAgent, sendJson } from './http.ts';
 import { severityFor, type Catalog } from './incidents-catalog.ts';
@@ -118,11 +118,38 @@ export function createIncidentsDestination(name: string, c: IncidentsConfig, dep
     return { ...result, detail: `added the resolution to ${declared.reference}'s summary (left open)` };
   }
 
+  async function resolve(p: DeliveryPayload, declared: Declared, state: JsonObject): Promise<SendOutcome> {
+    if (declared.finished) return noCall(`${declared.reference} is already closed`);
+    if (c.on_resolve === 'nothing') return noCall(`${declared.reference} left open (on_resolve: nothing)`);
+    if (c.on_resolve === 'summary_only') return noteResolution(p, declared);
+    return close(p, declared, state);
+  }
+
+  /**
+   * A resolve with no incident on record, after a create whose answer tocsin never read: incident.io may hold an
+   * open incident for this episode. Repeating the create with the same idempotency key returns it (or, if the
+   * earlier request never got there, declares it now), and the resolve then applies to it. Both calls happen in
+   * this one send so the row settles at once; the incident learned is kept even when the resolve must be retried.
+   */
+  async function settleThenResolve(p: DeliveryPayload): Promise<SendOutcome> {
+    const created = await declare(p);
+    if (created.kind !== 'delivered') return created;
+    const declared = readState(created.state)!;
+    const settled = `${declared.reference} (declared by an earlier attempt whose answer was lost)`;
+    const resolved = await resolve(p, declared, created.state!);
+    if (resolved.kind === 'failed') return resolved;
+    const state = resolved.state ?? created.state!;
+    if (resolved.kind === 'retry') return { ...resolved, state, error: `found ${settled}; ${resolved.error}` };
+    // Nothing more to send (already closed, say): the create is the call this attempt made.
+    const answer = resolved.statusCode === 0 ? created : resolved;
+    return { ...answer, state, detail: `found ${settled}; ${resolved.detail ?? ''}`.trim() };
+  }
+
   return {
     name,
     type: 'incident_io_incidents',
     rateLimit: { perMinute: c.rate_limit_per_minute, burst: Math.min(c.rate_limit_burst, c.rate_limit_per_minute) },
-    async send(payload, previous) {
+    async send(payload, previous, context: SendContext = NO_HISTORY) {
       const declared = readState(previous);
       if (payload.status === 'firing') {
         if (!declared) return declare(payload);
@@ -130,11 +157,11 @@ export function createIncidentsDestination(name: string, c: IncidentsConfig, dep
         // Writing the alert's newer content over theirs would undo their work, so a firing update changes nothing.
         return noCall(`${declared.reference} already declared for this episode; alert updates are not written to it`);
       }
-      if (!declared) return noCall('no incident was declared for this episode; nothing to resolve');
-      if (declared.finished) return noCall(`${declared.reference} is already closed`);
-      if (c.on_resolve === 'nothing') return noCall(`${declared.reference} left open (on_resolve: nothing)`);
-      if (c.on_resolve === 'summary_only') return noteResolution(payload, declared);
-      return close(payload, declared, previous!);
+      if (declared) return resolve(payload, declared, previous!);
+      if (!context.earlierAttemptMayHaveLanded) return noCall('no incident was declared for this episode; nothing to resolve');
+      // Leaving incidents open is what the user asked for: no need to learn whether one exists.
+      if (c.on_resolve === 'nothing') return noCall('an earlier create may have declared an incident; left as it is (on_resolve: nothing)');
+      return settleThenResolve(payload);
     },
     close: () => agent.close(),
   };

@@ -1,0 +1,22 @@
+/**
+ * Storage that is unavailable rather than wrong: locked by another process, disk full, I/O failing, read-only.
+ * These clear by themselves (or by an operator freeing space), so callers wait and try again instead of failing
+ * for good: ingest answers 503, the workers back off, start keeps retrying.
+ */
+const SQLITE_TRANSIENT = /^SQLITE_(BUSY|LOCKED|FULL|IOERR|CANTOPEN|READONLY|NOMEM|PROTOCOL)/;
+const FS_TRANSIENT = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EBUSY', 'EAGAIN', 'EMFILE', 'ENFILE']);
+
+/**
+ * SQLite rolls a transaction back by itself on SQLITE_FULL and some I/O errors; the rollback the query builder then
+ * issues fails with this message, which hides the first error.
+ */
+const ALREADY_ROLLED_BACK = 'cannot rollback - no transaction is active';
+
+export function storageUnavailable(e: unknown): boolean {
+  for (let cause = e, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && (SQLITE_TRANSIENT.test(code) || FS_TRANSIENT.has(code))) return true;
+    if (cause.message === ALREADY_ROLLED_BACK) return true;
+  }
+  return false;
+}
