@@ -1,6 +1,7 @@
-import type { EventStatus, JsonObject } from '../../domain/alert.ts';
+import type { EventStatus, JsonObject, Severity } from '../../domain/alert.ts';
 import { stableStringify } from '../../domain/identity.ts';
 import { notifiedAlertEvent, type NotificationGroup } from '../alertmanager/event.ts';
+import { severityFromWord } from '../severity-words.ts';
 import { hashKey, isObject, text, type Candidate } from './candidate.ts';
 
 /** Grafana's unified alerting webhook is Alertmanager's format plus Grafana fields (`orgId`, `panelURL`, version "1"). */
@@ -20,7 +21,7 @@ const stringMap = (v: unknown): Record<string, string> => {
  * a missing fingerprint becomes a hash of the labels, which is what Alertmanager's fingerprint is too, so the alert
  * keeps one identity across firing and resolved.
  */
-export function alertGroupCandidates(body: Record<string, unknown>, source: string): Candidate[] {
+export function alertGroupCandidates(body: Record<string, unknown>, source: string, severityMap?: Readonly<Record<string, Severity>>): Candidate[] {
   const grafana = isGrafana(body);
   const group: NotificationGroup = {
     receiver: text(body.receiver),
@@ -55,6 +56,13 @@ export function alertGroupCandidates(body: Record<string, unknown>, source: stri
       'severity',
       extra,
     );
+    // The source's own severity words (severity_map) come first, as for every source type.
+    const word = labels.severity;
+    const severity = severityFromWord(word, severityMap);
+    if (word !== undefined && severity !== undefined) {
+      event.severity = severity;
+      delete event.metadata.raw_severity;
+    }
     const { source: _s, ...rest } = event;
     return { field: `alerts[${i}]`, context: raw, event: rest };
   });

@@ -12,8 +12,15 @@ export interface Candidate {
   field: string;
   context: unknown;
   event: Partial<Omit<AlertEvent, 'source' | 'metadata'>> & { metadata: JsonObject };
-  /** For unknown shapes without an id: the key is a hash of the final title, so it is stable but overridable. */
+  /** For shapes without an id that name a title: the key is a hash of the final title, so it is stable but overridable. */
   keyFromTitle?: boolean;
+  /**
+   * The title earlier versions of this parser keyed a payload without an id on (they read `message` as a title, and
+   * a configured title expression made the key): the alert stored under that key is found through an alias.
+   */
+  legacyTitle?: string;
+  /** The key is a hash of the payload's stable fields (a payload with neither an id nor a title). */
+  autoKey?: boolean;
   /** Nothing to say about this alert (a CloudWatch INSUFFICIENT_DATA that is configured to be ignored). */
   skip?: boolean;
 }

@@ -1,56 +1,49 @@
-import type { EventStatus, JsonObject } from '../../domain/alert.ts';
+import type { JsonObject, Severity } from '../../domain/alert.ts';
 import { severityFromWord } from '../severity-words.ts';
-import { httpUrl, isObject, text, type Candidate } from './candidate.ts';
+import { statusFromWord } from '../webhook/status.ts';
+import { httpUrl, isObject, type Candidate } from './candidate.ts';
+import { DESCRIPTION_KEYS, derivedTitle, field, KEY_KEYS, SEVERITY_KEYS, STATUS_KEYS, TITLE_KEYS, URL_KEYS } from './derive.ts';
+import { stableIdentity, volatileKeys } from './stable-identity.ts';
 
-// Field names tried in order, case-insensitively, for a payload of no known shape.
-const TITLE = ['title', 'name', 'summary', 'message', 'subject', 'alertname', 'rulename'];
-const KEY = ['dedup_key', 'dedupkey', 'fingerprint', 'id', 'alert_id', 'ruleid'];
-const STATUS = ['status', 'state', 'alertstate'];
-const SEVERITY = ['severity', 'level', 'priority'];
-const DESCRIPTION = ['description', 'details', 'message', 'text', 'log', 'logs'];
-const URL_KEYS = ['source_url', 'url', 'link', 'generatorurl', 'ruleurl'];
-const RESOLVED = new Set(['resolved', 'ok', 'normal']);
-
-function field(o: Record<string, unknown>, names: readonly string[], except?: string): [string, string] | undefined {
-  const keys = new Map(Object.keys(o).map((k) => [k.toLowerCase(), k]));
-  for (const name of names) {
-    const key = keys.get(name);
-    if (key === undefined || key === except) continue;
-    const v = text(o[key]);
-    if (v !== undefined) return [key, v];
-  }
-  return undefined;
-}
+/** The title fields of the first versions of this parser: a key they hashed is kept as an alias (see `legacyTitle`). */
+const OLD_TITLE_KEYS = ['title', 'name', 'summary', 'message', 'subject', 'alertname', 'rulename'];
 
 /**
- * Anything else: a title from `title`/`name`/`summary`/`message`, an identity from `id`/`fingerprint`/`dedup_key`
- * (else a hash of the title: deterministic, so the same alert always gets the same key), and `status`/`state`/
- * `alertState` of resolved, ok or normal to resolve.
+ * Anything else. The identity is the payload's own id (`dedup_key`, `fingerprint`, `id`, ...); else, when it names
+ * a title (`title`, `name`, `summary`, ...), a hash of that title; else a hash of its stable fields
+ * (stable-identity.ts), and the title is derived (derive.ts). `status`/`state` words resolve (resolved, ok, normal,
+ * recovered...); anything else fires. Nothing is refused for its shape.
  */
-export function genericCandidate(item: unknown, path: string): Candidate {
-  if (!isObject(item)) return { field: path, context: item, event: { metadata: { value: item as JsonObject[string] } }, keyFromTitle: true };
-  const title = field(item, TITLE);
-  const key = field(item, KEY);
-  const state = field(item, STATUS);
-  const level = field(item, SEVERITY);
-  const description = field(item, DESCRIPTION, title?.[0]);
-  const url = httpUrl(field(item, URL_KEYS)?.[1]);
-  const status: EventStatus = state && RESOLVED.has(state[1].toLowerCase()) ? 'resolved' : 'firing';
-  const severity = severityFromWord(level?.[1]);
-  const metadata: JsonObject = { ...(item as JsonObject) };
+export function genericCandidate(item: unknown, path: string, severityMap?: Readonly<Record<string, Severity>>): Candidate {
+  // A bare string in an array is a message; any other bare value is kept, and summarised, as `value`.
+  const o: Record<string, unknown> = isObject(item) ? item : typeof item === 'string' ? { message: item } : { value: item };
+  const title = field(o, TITLE_KEYS);
+  const key = field(o, KEY_KEYS);
+  const state = field(o, STATUS_KEYS);
+  const level = field(o, SEVERITY_KEYS);
+  const description = field(o, DESCRIPTION_KEYS, title?.[0]);
+  const url = httpUrl(field(o, URL_KEYS)?.[1]);
+  const severity = severityFromWord(level?.[1], severityMap);
+  const metadata: JsonObject = { ...(o as JsonObject) };
   if (level && !severity) metadata.raw_severity = level[1];
+  const volatile = volatileKeys(o);
+  const derived = title ? undefined : derivedTitle(o);
+  const legacy = key ? undefined : field(o, OLD_TITLE_KEYS)?.[1];
   return {
     field: path,
     context: item,
     event: {
-      ...(key ? { dedupKey: key[1] } : {}),
-      status,
-      ...(title ? { title: title[1] } : {}),
+      ...(key ? { dedupKey: key[1] } : title ? {} : { dedupKey: stableIdentity(o) }),
+      status: (state && statusFromWord(state[1])) || 'firing',
+      ...(title ? { title: title[1] } : derived ? { title: derived } : {}),
       ...(description ? { description: description[1] } : {}),
       ...(severity ? { severity } : {}),
       ...(url ? { sourceUrl: url } : {}),
+      ...(volatile.length ? { volatile } : {}),
       metadata,
     },
-    ...(key ? {} : { keyFromTitle: true }),
+    ...(!key && title ? { keyFromTitle: true } : {}),
+    ...(!key && !title ? { autoKey: true } : {}),
+    ...(legacy ? { legacyTitle: legacy } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import type { Severity } from '../../domain/alert.ts';
 import type { FieldProblem } from '../../domain/errors.ts';
 import { alertGroupCandidates, isGrafana } from './alert-groups.ts';
 import { isObject, text, type Candidate, type Recognised } from './candidate.ts';
@@ -7,7 +8,9 @@ import { isSentry, sentryCandidate } from './sentry.ts';
 
 const isAlertGroup = (o: Record<string, unknown>) => Array.isArray(o.alerts) && o.alerts.length > 0 && o.alerts.every((a) => isObject(a) && isObject(a.labels));
 
-function snsCandidates(body: Record<string, unknown>, insufficient: InsufficientData): Candidate[] | FieldProblem {
+type SeverityMap = Readonly<Record<string, Severity>> | undefined;
+
+function snsCandidates(body: Record<string, unknown>, insufficient: InsufficientData, severityMap: SeverityMap): Candidate[] | FieldProblem {
   if (body.Type === 'SubscriptionConfirmation') {
     const url = text(body.SubscribeURL);
     return {
@@ -24,7 +27,7 @@ function snsCandidates(body: Record<string, unknown>, insufficient: Insufficient
   }
   if (isCloudWatchAlarm(message)) return [cloudWatchCandidate(message, 'Message', insufficient)];
   const generic = isObject(message) ? message : { title: text(body.Subject) ?? text(body.Message), message: body.Message, topic: body.TopicArn };
-  return [genericCandidate(generic, 'Message')];
+  return [genericCandidate(generic, 'Message', severityMap)];
 }
 
 /**
@@ -32,24 +35,24 @@ function snsCandidates(body: Record<string, unknown>, insufficient: Insufficient
  * entry of `alerts[]`), Sentry webhooks, CloudWatch alarms via SNS, and anything else; an array is one payload per
  * element.
  */
-export function recognise(body: unknown, source: string, insufficient: InsufficientData): Recognised {
+export function recognise(body: unknown, source: string, insufficient: InsufficientData, severityMap?: SeverityMap): Recognised {
   const one = (item: unknown, path: string): { shape: string; candidates: Candidate[] } | FieldProblem => {
     if (isObject(item)) {
       if (typeof item.Type === 'string' && 'TopicArn' in item) {
-        const c = snsCandidates(item, insufficient);
+        const c = snsCandidates(item, insufficient, severityMap);
         return Array.isArray(c) ? { shape: 'sns', candidates: c } : { field: path ? `${path}.${c.field}` : c.field, message: c.message };
       }
       if (isCloudWatchAlarm(item)) return { shape: 'cloudwatch', candidates: [cloudWatchCandidate(item, path, insufficient)] };
       if (isAlertGroup(item)) {
-        const candidates = alertGroupCandidates(item, source).map((c) => ({ ...c, field: path ? `${path}.${c.field}` : c.field }));
+        const candidates = alertGroupCandidates(item, source, severityMap).map((c) => ({ ...c, field: path ? `${path}.${c.field}` : c.field }));
         return { shape: isGrafana(item) ? 'grafana' : 'alertmanager', candidates };
       }
       if (isSentry(item)) {
-        const c = sentryCandidate(item);
+        const c = sentryCandidate(item, severityMap);
         return { shape: 'sentry', candidates: [{ ...c, field: path ? `${path}.${c.field}` : c.field }] };
       }
     }
-    return { shape: 'generic', candidates: [genericCandidate(item, path)] };
+    return { shape: 'generic', candidates: [genericCandidate(item, path, severityMap)] };
   };
   if (Array.isArray(body)) {
     if (body.length === 0) return { ok: false, problems: [{ field: '(body)', message: 'the array is empty' }] };

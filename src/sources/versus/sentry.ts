@@ -1,4 +1,4 @@
-import type { EventStatus, JsonObject } from '../../domain/alert.ts';
+import type { EventStatus, JsonObject, Severity } from '../../domain/alert.ts';
 import { severityFromWord } from '../severity-words.ts';
 import { httpUrl, isObject, text, type Candidate } from './candidate.ts';
 
@@ -16,7 +16,7 @@ const put = (m: JsonObject, key: string, v: unknown) => {
  * Issue alerts and issue webhooks share one key, the issue id, so Sentry resolving (or ignoring) the issue resolves
  * the alert an issue-alert rule opened. Metric alerts are keyed by their alert rule.
  */
-export function sentryCandidate(body: Record<string, unknown>): Candidate {
+export function sentryCandidate(body: Record<string, unknown>, severityMap?: Readonly<Record<string, Severity>>): Candidate {
   const data = body.data as Record<string, unknown>;
   const action = String(body.action);
   const metadata: JsonObject = {};
@@ -61,12 +61,12 @@ export function sentryCandidate(body: Record<string, unknown>): Candidate {
   put(metadata, 'level', level);
   put(metadata, 'culprit', item.culprit);
   put(metadata, 'triggered_rule', data.triggered_rule);
-  if (level && !severityFromWord(level)) metadata.raw_severity = level;
+  if (level && !severityFromWord(level, severityMap)) metadata.raw_severity = level;
   const details = isObject(item.metadata) ? [text(item.metadata.type), text(item.metadata.value)].filter(Boolean).join(': ') : '';
   const description = [details, text(item.culprit) ? `in ${text(item.culprit)}` : ''].filter(Boolean).join('\n');
   const url = httpUrl(text(item.web_url)) ?? httpUrl(text(item.permalink));
   const title = text(item.title) ?? text(issue?.shortId);
-  const severity = severityFromWord(level);
+  const severity = severityFromWord(level, severityMap);
   return {
     field: issue ? 'data.issue' : 'data.event',
     context: body,

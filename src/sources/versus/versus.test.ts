@@ -176,29 +176,28 @@ test('a FluentBit-style array with a title expression: one alert per record', as
 
 // ---- destinations by name --------------------------------------------------------------------------------------------
 
-const destinations: [string, Record<string, string>, string | RegExp][] = [
-  ['?destination=name', { destination: 'infra' }, 'infra'],
-  ["Versus' ?incidentio_other_alert_source=name", { incidentio_other_alert_source: 'db-oncall' }, 'db-oncall'],
-  ['both, agreeing', { destination: 'infra', incidentio_other_alert_source: 'infra' }, 'infra'],
-  ['a ULID', { incidentio_other_alert_source: '01GW2G3V0S59R238FAHPDS1R66' }, /incidentio_other_alert_source: this looks like an incident\.io ID; only configured destination names/],
-  ['a URL', { destination: 'https://api.incident.io/v2/alert_events/http/01GW2G3V0S59R238FAHPDS1R66' }, /destination: this looks like a URL/],
-  ['a path', { destination: 'a/b' }, /URL/],
-  ['not a name', { destination: 'infra team' }, /not a destination name/],
-  ['both, disagreeing', { destination: 'infra', incidentio_other_alert_source: 'app' }, /different destinations/],
+// A name is passed on (the ingest service checks it is configured); anything else is ignored with a warning: never a 400.
+const destinations: [string, Record<string, string>, string | undefined, RegExp | undefined][] = [
+  ['?destination=name', { destination: 'infra' }, 'infra', undefined],
+  ["Versus' ?incidentio_other_alert_source=name", { incidentio_other_alert_source: 'db-oncall' }, 'db-oncall', undefined],
+  ['both, agreeing', { destination: 'infra', incidentio_other_alert_source: 'infra' }, 'infra', undefined],
+  ['a ULID', { incidentio_other_alert_source: '01GW2G3V0S59R238FAHPDS1R66' }, undefined, /^incidentio_other_alert_source looks like an incident\.io ID, ignored: routed by the routes instead\. Only configured destination names/],
+  ['a URL', { destination: 'https://api.incident.io/v2/alert_events/http/01GW2G3V0S59R238FAHPDS1R66' }, undefined, /^destination looks like a URL, ignored/],
+  ['a path', { destination: 'a/b' }, undefined, /URL/],
+  ['not a name', { destination: 'infra team' }, undefined, /^destination is not a destination name, ignored/],
+  ['both, disagreeing', { destination: 'infra', incidentio_other_alert_source: 'app' }, undefined, /name different destinations, both ignored/],
 ];
-for (const [name, query, expected] of destinations) {
+for (const [name, query, expected, warning] of destinations) {
   test(`destination: ${name}`, async () => {
     const r = await parse({ title: 't' }, {}, query);
-    if (typeof expected === 'string') {
-      assert.ok(r.ok);
-      assert.equal(r.value.destination, expected);
-    } else {
-      assert.equal(r.ok, false);
-      if (!r.ok) {
-        assert.match(`${r.problems[0]!.field}: ${r.problems[0]!.message}`, expected);
-        assert.ok(!r.problems[0]!.message.includes('01GW2G3V0S59R238FAHPDS1R66'));
-      }
-    }
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.value.destination, expected);
+    assert.equal(r.value.events.length, 1);
+    if (warning) {
+      assert.equal(r.value.warnings?.length, 1);
+      assert.match(r.value.warnings![0]!, warning);
+      assert.ok(!r.value.warnings![0]!.includes('01GW2G3V0S59R238FAHPDS1R66'), 'the value is not echoed');
+    } else assert.equal(r.value.warnings, undefined);
   });
 }
 
@@ -208,26 +207,55 @@ test('no destination parameter: none chosen', async () => {
   assert.equal('destination' in r.value, false);
 });
 
-// ---- refusals --------------------------------------------------------------------------------------------------------
+// ---- oncall_enable -----------------------------------------------------------------------------------------------------
 
-const bad: [string, unknown, Record<string, unknown>, string, RegExp][] = [
-  ['a string body', 'hello', {}, '(body)', /object or an array/],
-  ['an empty array', [], {}, '(body)', /empty/],
-  ['no title anywhere', { ServiceName: 'orders', Logs: 'x' }, {}, '(body)', /no title found.*set the title option/],
-  ['no title in one element', [{ title: 'a' }, { foo: 1 }], {}, '[1]', /no title found/],
-  ['an SNS subscription confirmation', { ...sns('You have chosen to subscribe', 'SubscriptionConfirmation'), SubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&Token=t' }, {}, 'Type', /subscription confirmation.*ConfirmSubscription/],
-  ['a status expression with an unknown word', { title: 't', s: 'maybe' }, { status: 's' }, 'status', /"maybe", expected firing or resolved/],
-  ['an expression failing at runtime', { title: 't' }, { title: '$number(title)' }, 'title', /failed/],
-  ['an expression yielding an object', amSample('webhook-v4-1-firing.json'), { title: 'labels' }, 'alerts[0].title', /object/],
+const oncall: [string, string, boolean | undefined, RegExp | undefined][] = [
+  ['false', 'false', false, undefined],
+  ['true', 'true', true, undefined],
+  ['0', '0', false, undefined],
+  ['something else', 'maybe', undefined, /^oncall_enable is neither true nor false: ignored$/],
 ];
-for (const [name, body, raw, field, message] of bad) {
+for (const [name, value, expected, warning] of oncall) {
+  test(`?oncall_enable=${name} is kept on every alert of the request`, async () => {
+    const r = await parse([{ title: 'a' }, { title: 'b' }], {}, { oncall_enable: value });
+    assert.ok(r.ok);
+    assert.deepEqual(r.value.events.map((e) => e.metadata.oncall_enable), [expected, expected]);
+    if (warning) assert.match(r.value.warnings![0]!, warning);
+  });
+}
+
+// ---- what is refused, and what no longer is --------------------------------------------------------------------------
+
+const bad: [string, unknown, string, RegExp][] = [
+  ['a string body', 'hello', '(body)', /object or an array/],
+  ['an SNS subscription confirmation', { ...sns('You have chosen to subscribe', 'SubscriptionConfirmation'), SubscribeURL: 'https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&Token=t' }, 'Type', /subscription confirmation.*ConfirmSubscription/],
+];
+for (const [name, body, field, message] of bad) {
   test(`rejects ${name}`, async () => {
-    const r = await parse(body, raw);
+    const r = await parse(body);
     assert.equal(r.ok, false, JSON.stringify(r));
     if (!r.ok) {
       assert.equal(r.problems[0]!.field, field);
       assert.match(r.problems[0]!.message, message);
     }
+  });
+}
+
+// An expression that does not fit one payload keeps what the shape says, and says so.
+const kept: [string, unknown, Record<string, unknown>, Partial<AlertEvent>, RegExp | undefined][] = [
+  ['no title anywhere: derived', { ServiceName: 'orders', Logs: 'x' }, {}, { title: 'orders: x' }, undefined],
+  ['an empty array: nothing to do', [], {}, {}, /^the array is empty: no alerts in it$/],
+  ['a status expression with an unknown word', { title: 't', s: 'maybe' }, { status: 's' }, { status: 'firing' }, /^status: expression "s" returned "maybe", expected firing or resolved; kept firing$/],
+  ['an expression failing at runtime', { title: 't' }, { title: '$number(title)' }, { title: 't' }, /^title: expression "\$number\(title\)" failed: .*; kept what the payload says$/],
+  ['an expression yielding an object', amSample('webhook-v4-1-firing.json'), { title: 'labels' }, { title: 'CPU above 90% for 5m' }, /^alerts\[0\], alerts\[1\]: title: expression "labels" returned an object/],
+];
+for (const [name, body, raw, expected, warning] of kept) {
+  test(`accepts ${name}`, async () => {
+    const r = await parse(body, raw);
+    assert.ok(r.ok, JSON.stringify(r));
+    for (const [k, v] of Object.entries(expected)) assert.deepEqual(r.value.events[0]![k as keyof AlertEvent], v, k);
+    if (warning) assert.match(r.value.warnings![0]!, warning);
+    else assert.equal(r.value.warnings, undefined);
   });
 }
 

@@ -1,14 +1,17 @@
 import { z } from 'zod';
-import type { AlertEvent, EventStatus, JsonObject } from '../../domain/alert.ts';
-import { ok, type FieldProblem, type ParseOutcome } from '../../domain/errors.ts';
+import type { AlertEvent, EventStatus, JsonObject, Severity } from '../../domain/alert.ts';
+import { ok, type ParseOutcome } from '../../domain/errors.ts';
 import { MAX_ALERTS_PER_REQUEST } from '../alerts/alerts.ts';
+import { warningCollector, type WarningCollector } from '../alerts/warnings.ts';
 import { MAX_PROBLEMS } from '../problems.ts';
 import { severityFromWord } from '../severity-words.ts';
 import type { ParsedBatch, SourceType } from '../types.ts';
 import { asText, evaluateExpression, expressionSchema, type Expression } from '../webhook/expression.ts';
 import { statusFromWord } from '../webhook/status.ts';
-import { hashKey, httpUrl, type Candidate } from './candidate.ts';
+import { hashKey, httpUrl, isObject, type Candidate } from './candidate.ts';
+import { summaryOf } from './derive.ts';
 import { destinationFromQuery } from './destination.ts';
+import { oncallFromQuery } from './oncall.ts';
 import { recognise } from './recognise.ts';
 
 const optionsSchema = z
@@ -28,34 +31,42 @@ export type VersusOptions = z.output<typeof optionsSchema>;
 const MAX_TITLE = 500;
 const EXPRESSION_FIELDS = ['title', 'description', 'dedup_key', 'status', 'severity', 'source_url'] as const;
 
-/** Configured expressions override what the shape says, field by field; an expression yielding nothing does not. */
-async function applyExpressions(c: Candidate, o: VersusOptions, payload: unknown, problems: FieldProblem[]): Promise<void> {
-  const at = (f: string) => (c.field ? `${c.field}.${f}` : f);
+/**
+ * Configured expressions override what the shape says, field by field. One that yields nothing, fails on this
+ * payload, or yields something unusable leaves the shape's value in place (with a warning for the last two): the
+ * payload is still an alert, and refusing it would lose the page.
+ */
+async function applyExpressions(c: Candidate, o: VersusOptions, payload: unknown, severityMap: Readonly<Record<string, Severity>> | undefined, warn: WarningCollector): Promise<void> {
   const values = await Promise.all(
     EXPRESSION_FIELDS.map(async (key) => {
       const expr: Expression | undefined = o[key];
       if (!expr) return undefined;
       const r = await evaluateExpression(expr, c.context, { payload });
-      if (!r.ok) return void problems.push({ field: at(key), message: r.message });
+      if (!r.ok) return void warn.add(c.field, `${key}: ${r.message}; kept what the payload says`);
       const t = asText(expr, r.value);
-      if (!t.ok) return void problems.push({ field: at(key), message: t.message });
+      if (!t.ok) return void warn.add(c.field, `${key}: ${t.message}; kept what the payload says`);
       return t.value;
     }),
   );
   const [title, description, dedupKey, status, severity, sourceUrl] = values;
-  if (title !== undefined) c.event.title = title;
+  if (title !== undefined) {
+    c.event.title = title;
+    // The first versions keyed every payload without an id on its final title: keep finding those alerts.
+    if (c.autoKey || c.keyFromTitle || !c.event.dedupKey) c.legacyTitle = title;
+  }
   if (description !== undefined) c.event.description = description;
   if (dedupKey !== undefined) {
     c.event.dedupKey = dedupKey;
     c.keyFromTitle = false;
+    delete c.legacyTitle;
   }
   if (status !== undefined) {
     const s = statusFromWord(status);
     if (s) c.event.status = s;
-    else problems.push({ field: at('status'), message: `expression ${JSON.stringify(o.status!.source)} returned "${status}", expected firing or resolved` });
+    else warn.add(c.field, `status: expression ${JSON.stringify(o.status!.source)} returned "${status}", expected firing or resolved; kept ${c.event.status ?? 'firing'}`);
   }
   if (severity !== undefined) {
-    const s = severityFromWord(severity);
+    const s = severityFromWord(severity, severityMap);
     if (s) c.event.severity = s;
     else {
       delete c.event.severity;
@@ -66,55 +77,55 @@ async function applyExpressions(c: Candidate, o: VersusOptions, payload: unknown
   if (url) c.event.sourceUrl = url;
 }
 
-function finish(source: string, c: Candidate, problems: FieldProblem[]): AlertEvent | undefined {
-  const title = c.event.title?.trim();
-  if (!title) {
-    problems.push({
-      field: c.field || '(body)',
-      message: 'no title found (none of title, name, summary, message): set the title option to a jsonata expression, e.g. title: "ServiceName & \': \' & Logs"',
-    });
-    return undefined;
-  }
-  const { title: _t, dedupKey, status, metadata, ...rest } = c.event;
+function finish(source: string, c: Candidate): AlertEvent {
+  // Every shape names or derives a title; a payload with nothing readable in it still is an alert from this source.
+  const title = c.event.title?.trim() || (isObject(c.context) ? summaryOf(c.context) : undefined) || `Alert from ${source} (no readable fields)`;
+  const { title: _t, dedupKey, status, metadata, aliases: _a, ...rest } = c.event;
+  const key = c.keyFromTitle || !dedupKey ? hashKey('title', title) : dedupKey;
+  const legacy = c.legacyTitle?.trim() ? hashKey('title', c.legacyTitle.trim()) : undefined;
   return {
     source,
-    dedupKey: c.keyFromTitle || !dedupKey ? hashKey('title', title) : dedupKey,
+    dedupKey: key,
     status: (status ?? 'firing') as EventStatus,
     title: title.length > MAX_TITLE ? `${title.slice(0, MAX_TITLE - 1)}…` : title,
     ...rest,
     metadata: metadata as JsonObject,
+    ...(legacy && legacy !== key ? { aliases: [legacy] } : {}),
   };
 }
 
 /**
  * A drop-in for Versus Incident senders: whatever was pointed at Versus' /api/incidents can point here. Known shapes
- * are understood without configuration; jsonata expressions in the config adjust or replace any field.
- * `?destination=` (or Versus' `?incidentio_other_alert_source=`) picks a configured destination by name.
+ * are understood without configuration; any other JSON gets a derived title and a stable identity; jsonata
+ * expressions in the config adjust or replace any field. `?destination=` (or Versus' `?incidentio_other_alert_source=`)
+ * picks a configured destination by name; `?oncall_enable=` is kept on the alerts.
  */
 export const versusSource: SourceType<VersusOptions, Promise<ParseOutcome<ParsedBatch>>> = {
   type: 'versus',
   options: optionsSchema,
   async parse(body, ctx) {
+    const warn = warningCollector();
     const destination = destinationFromQuery(ctx.query);
-    if (!destination.ok) return { ok: false, problems: [destination.problem] };
-    const r = recognise(body, ctx.source, ctx.options.cloudwatch_insufficient_data);
+    if (destination.warning) warn.add('', destination.warning);
+    const oncall = oncallFromQuery(ctx.query);
+    if (oncall.warning) warn.add('', oncall.warning);
+    const batch = (events: AlertEvent[]): ParsedBatch => {
+      const warnings = warn.list();
+      return { events, ...(destination.value !== undefined ? { destination: destination.value } : {}), ...(warnings.length ? { warnings } : {}) };
+    };
+    if (Array.isArray(body) && body.length === 0) {
+      warn.add('', 'the array is empty: no alerts in it');
+      return ok(batch([]));
+    }
+    const r = recognise(body, ctx.source, ctx.options.cloudwatch_insufficient_data, ctx.severityMap);
     if (!r.ok) return { ok: false, problems: r.problems.slice(0, MAX_PROBLEMS) };
     const candidates = r.candidates.filter((c) => !c.skip);
     if (candidates.length > MAX_ALERTS_PER_REQUEST) {
       return { ok: false, problems: [{ field: '(body)', message: `at most ${MAX_ALERTS_PER_REQUEST} alerts per request, got ${candidates.length}` }] };
     }
-    const perCandidate = await Promise.all(
-      candidates.map(async (c) => {
-        const problems: FieldProblem[] = [];
-        await applyExpressions(c, ctx.options, body, problems);
-        const event = problems.length ? undefined : finish(ctx.source, c, problems);
-        return { event, problems };
-      }),
-    );
-    const problems = perCandidate.flatMap((p) => p.problems);
-    if (problems.length) return { ok: false, problems: problems.slice(0, MAX_PROBLEMS) };
-    const batch: ParsedBatch = { events: perCandidate.flatMap((p) => (p.event ? [p.event] : [])) };
-    if (destination.value !== undefined) batch.destination = destination.value;
-    return ok(batch);
+    await Promise.all(candidates.map((c) => applyExpressions(c, ctx.options, body, ctx.severityMap, warn)));
+    const events = candidates.map((c) => finish(ctx.source, c));
+    if (oncall.enable !== undefined) for (const e of events) e.metadata = { ...e.metadata, oncall_enable: oncall.enable };
+    return ok(batch(events));
   },
 };
