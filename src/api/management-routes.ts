@@ -13,13 +13,14 @@ const alertQuery = z
   .strict();
 const deliveryQuery = z
   .object({
-    status: z.enum(['pending', 'in_flight', 'delivered', 'dead', 'skipped', 'superseded']).optional(),
+    status: z.enum(['pending', 'in_flight', 'delivered', 'dead', 'skipped', 'superseded', 'orphaned']).optional(),
     destination: z.string().optional(),
     alert_id: z.string().optional(),
     limit,
     cursor: z.coerce.number().int().optional(),
   })
   .strict();
+const bulkRetryBody = z.object({ status: z.enum(['dead', 'orphaned']).default('dead'), destination: z.string().min(1).optional() }).strict();
 
 function query<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, q: unknown): T {
   const r = schema.safeParse(q);
@@ -89,6 +90,35 @@ export function registerManagementRoutes(app: FastifyInstance, gw: Gateway): voi
       const r = await gw.retryDelivery(id);
       if (!r.ok) throw new ApiError(r.status, r.code, r.message);
       return { delivery: deliveryView(r.value) };
+    });
+
+    // Every dead (or orphaned) row, oldest first through the same core retry as one row: an older row folds the later
+    // dead rows of its alert episode into itself, which then answer 409 as superseded and are counted as folded.
+    api.post('/deliveries/retry', async (request) => {
+      const b = query(bulkRetryBody, request.body ?? {});
+      const ids: number[] = [];
+      for (let beforeId: number | undefined; ; ) {
+        const page = await listDeliveries(gw.db, { status: b.status, destination: b.destination, beforeId, limit: 500 });
+        ids.push(...page.map((d) => d.id));
+        if (page.length < 500) break;
+        beforeId = page.at(-1)!.id;
+      }
+      ids.sort((x, y) => x - y);
+      const retried: { id: number; destination: string; alert_id: string }[] = [];
+      const folded: number[] = [];
+      const refused: { id: number; message: string }[] = [];
+      for (let i = 0; i < ids.length; i += 100) {
+        // Submitted in id order within one event-loop turn, so a chunk shares a group commit and keeps that order.
+        const chunk = ids.slice(i, i + 100);
+        const outcomes = await Promise.all(chunk.map((id) => gw.retryDelivery(id)));
+        for (const [j, r] of outcomes.entries()) {
+          const id = chunk[j]!;
+          if (r.ok) retried.push({ id, destination: r.value.destination, alert_id: r.value.alert_id });
+          else if ((await findDelivery(gw.db, id))?.status === 'superseded') folded.push(id);
+          else refused.push({ id, message: r.message });
+        }
+      }
+      return { status: b.status, destination: b.destination ?? null, retried, folded, refused };
     });
 
     api.get('/destinations', async () => ({

@@ -19,6 +19,8 @@ export function alertView(a: AlertRow) {
     source_url: a.source_url,
     routed_to: routedTo,
     unrouted: routedTo.length === 0,
+    /** What routes and silences match on (domain/labels.ts). */
+    labels: JSON.parse(a.labels) as Record<string, string[]>,
     event_count: a.event_count,
     created_at: iso(a.created_at),
     updated_at: iso(a.updated_at),

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { configFromEnv, envConfigRequested } from '../config/env-config.ts';
 import { ConfigError, loadConfigFile, type Config } from '../config/load.ts';
 import { CliError, EXIT } from './exit.ts';
 
@@ -14,6 +15,24 @@ export function loadOrExit(path: string): Config {
     return loadConfigFile(path);
   } catch (e) {
     if (e instanceof ConfigError) throw new CliError(`${path}: ${e.message}`, EXIT.usage);
+    throw e;
+  }
+}
+
+export const ENV_LABEL = '(environment variables)';
+
+/**
+ * The config a command reads, found as `tocsin start` finds it: the file, else an environment-only config. Never
+ * the sandbox: checking or testing a made-up config would prove nothing. `label` names it in messages.
+ */
+export function loadCommandConfig(flag: string | undefined): { label: string; config: Config; path?: string } {
+  const path = findConfigPath(flag);
+  if (path) return { label: path, config: loadOrExit(path), path };
+  if (!envConfigRequested(process.env)) throw new CliError('no config file: pass --config, set TOCSIN_CONFIG, or create ./tocsin.yaml', EXIT.usage);
+  try {
+    return { label: ENV_LABEL, config: configFromEnv(process.env) };
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(`${ENV_LABEL}: ${e.message}`, EXIT.usage);
     throw e;
   }
 }

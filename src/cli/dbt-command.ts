@@ -6,6 +6,7 @@ import { extractManifestSubset } from '../sources/dbt/manifest-subset.ts';
 import { subsetOf, type ManifestSubset } from '../sources/dbt/manifest.ts';
 import { CliError, EXIT } from './exit.ts';
 import { call } from './http-client.ts';
+import { DEFAULT_TIMEOUT_S, gatewayOption, seconds } from './options.ts';
 
 export interface DbtUploadOptions {
   manifest?: string;
@@ -13,8 +14,12 @@ export interface DbtUploadOptions {
   source: string;
   gateway?: string;
   token?: string;
+  /** Seconds per request. */
+  timeout?: number;
   /** Upper bound for one request body; the gateway's default body_limit is 1 MiB. */
   maxRequestBytes: number;
+  /** Print one JSON summary instead of a line per alert. */
+  json?: boolean;
 }
 
 /** Where the command writes; injected so tests read what a user would see. */
@@ -151,7 +156,7 @@ export async function uploadDbtRun(path: string, o: DbtUploadOptions, io: DbtIo)
     items.push(...slim.results.filter((r) => typeof r.unique_id === 'string').map((result) => ({ kind, result })));
   }
   if (!items.length) {
-    io.out('dbt: no results in the artifacts; nothing to upload\n');
+    io.out(o.json ? `${JSON.stringify({ results: 0, requests: 0 })}\n` : 'dbt: no results in the artifacts; nothing to upload\n');
     return;
   }
 
@@ -173,10 +178,14 @@ export async function uploadDbtRun(path: string, o: DbtUploadOptions, io: DbtIo)
     requests++;
     for (const r of answer.results ?? []) {
       counts[r.result] = (counts[r.result] ?? 0) + 1;
-      if (r.result !== 'unchanged') io.out(`${r.result.padEnd(9)} ${r.dedup_key}\n`);
+      if (r.result !== 'unchanged' && !o.json) io.out(`${r.result.padEnd(9)} ${r.dedup_key}\n`);
     }
   }
   const total = counts.created + counts.updated + counts.resolved + counts.unchanged;
+  if (o.json) {
+    io.out(`${JSON.stringify({ source: o.source, results: items.length, alerts: total, ...counts, requests, manifest: manifestPath ?? null }, null, 2)}\n`);
+    return;
+  }
   io.out(
     `dbt: ${items.length} results → ${total} alerts to source "${o.source}": ${counts.created} created, ${counts.updated} updated, ` +
       `${counts.resolved} resolved, ${counts.unchanged} unchanged${manifestPath ? '' : ' (no manifest: names and owners from unique_ids only)'}\n`,
@@ -191,7 +200,9 @@ export function registerDbtCommand(program: Command): void {
     .option('--manifest <file>', 'manifest.json for owners, tags and model names (default: manifest.json next to run_results.json)')
     .option('--sources <file>', 'sources.json from dbt source freshness')
     .option('--source <name>', 'the tocsin source of type dbt', 'dbt')
-    .option('--gateway <url>', 'gateway URL (default: $TOCSIN_URL or http://127.0.0.1:8080)')
+    .option('--gateway <url>', 'gateway URL (default: $TOCSIN_URL or http://127.0.0.1:8080)', gatewayOption)
+    .option('--timeout <seconds>', 'give up on a request after this long', seconds, DEFAULT_TIMEOUT_S)
+    .option('--json', 'print a JSON summary')
     .option('--token <token>', "the source's token (default: $TOCSIN_SOURCE_TOKEN)")
     .option('--max-request-bytes <n>', 'split uploads above this size (keep under the source body_limit)', (v) => {
       const n = Number(v);

@@ -4,8 +4,9 @@
  * since the user needs them to send anything; secrets the user supplied are never printed back.
  */
 import type { Command } from 'commander';
-import { loadEmulatorConfig } from '../emulator/config.ts';
+import { EmulatorConfigError, loadEmulatorConfig } from '../emulator/config.ts';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../emulator/index.ts';
+import { CliError, EXIT } from './exit.ts';
 
 export interface EmulatorCliOptions {
   port?: string;
@@ -24,21 +25,22 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 function positiveNumber(flag: string, raw: string): number {
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${flag} must be a positive number`);
+  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) throw new CliError(`${flag} must be a positive number, got "${raw}"`, EXIT.usage);
   return value;
 }
 
 /** `--alert-source ID=TOKEN` */
 export function parseAlertSourceFlag(raw: string): { id: string; token: string } {
   const eq = raw.indexOf('=');
-  if (eq <= 0 || eq === raw.length - 1) throw new Error('--alert-source takes ID=TOKEN');
+  // The value is not echoed: it is most likely a secret token given without its ID.
+  if (eq <= 0 || eq === raw.length - 1) throw new CliError("--alert-source takes ID=TOKEN: the alert source's ID, then = and its secret token", EXIT.usage);
   return { id: raw.slice(0, eq), token: raw.slice(eq + 1) };
 }
 
 /** `--api-key KEY[:scope,scope]`; `KEY:` gives a key with no scopes (to exercise 403s). */
 export function parseApiKeyFlag(raw: string): { key: string; scopes?: string[] } {
   const colon = raw.indexOf(':');
-  if (colon === 0 || raw === '') throw new Error('--api-key takes KEY[:scope,scope]');
+  if (colon === 0 || raw === '') throw new CliError('--api-key takes KEY[:scope,scope]', EXIT.usage);
   if (colon === -1) return { key: raw };
   const scopes = raw
     .slice(colon + 1)
@@ -51,8 +53,8 @@ export function parseApiKeyFlag(raw: string): { key: string; scopes?: string[] }
 /** Flags win over the config file; sources and keys from both are combined. */
 export function emulatorOptionsFrom(cli: EmulatorCliOptions, env: NodeJS.ProcessEnv = process.env): EmulatorOptions {
   const file = cli.config ? loadEmulatorConfig(cli.config, env) : {};
-  const port = cli.port !== undefined ? Number(cli.port) : (file.port ?? DEFAULT_PORT);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be an integer between 0 and 65535');
+  const port = cli.port !== undefined ? (cli.port.trim() === '' ? NaN : Number(cli.port)) : (file.port ?? DEFAULT_PORT);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a whole number from 0 to 65535, got "${cli.port ?? String(file.port)}"`, EXIT.usage);
   const alertSources = [...(file.alertSources ?? []), ...cli.alertSource.map(parseAlertSourceFlag)];
   const apiKeys = [...(file.apiKeys ?? []), ...cli.apiKey.map(parseApiKeyFlag)];
   return {
@@ -117,8 +119,20 @@ export function registerEmulatorCommand(program: Command, out: { write(text: str
     .option('--config <file>', 'emulator YAML config (host, port, alert_sources, api_keys, limits)')
     .option('--log', 'log every request (credentials redacted)')
     .action(async (cli: EmulatorCliOptions) => {
-      const options = emulatorOptionsFrom(cli);
-      const emulator = await startEmulator(options);
+      let options: EmulatorOptions;
+      try {
+        options = emulatorOptionsFrom(cli);
+      } catch (e) {
+        if (e instanceof EmulatorConfigError) throw new CliError(e.message, EXIT.usage);
+        throw e;
+      }
+      const emulator = await startEmulator(options).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
+          const where = `${options.host ?? '127.0.0.1'}:${options.port ?? DEFAULT_PORT}`;
+          throw new CliError(`cannot listen on ${where}: ${e.code === 'EADDRINUSE' ? 'the port is in use' : 'permission denied'}; pick another with --port`, EXIT.usage);
+        }
+        throw e;
+      });
       out.write(startupBanner(emulator, options));
       await new Promise<void>((resolve, reject) => {
         const stop = (signal: NodeJS.Signals) => {

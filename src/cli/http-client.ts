@@ -1,27 +1,41 @@
 import { request } from 'undici';
-import { CliError } from './exit.ts';
+import { CliError, EXIT } from './exit.ts';
+import { checkGatewayUrl, DEFAULT_TIMEOUT_S } from './options.ts';
 
 export interface ClientOptions {
   gateway?: string;
   token?: string;
+  /** Seconds; a gateway that does not answer in time is a failure, not a hang. */
+  timeout?: number;
 }
 
-export const gatewayUrl = (o: ClientOptions) => (o.gateway ?? process.env.TOCSIN_URL ?? 'http://127.0.0.1:8080').replace(/\/+$/, '');
+/** `--gateway`, else `$TOCSIN_URL`, else the default listen address. A value without a scheme is a usage error. */
+export function gatewayUrl(o: ClientOptions): string {
+  const fromEnv = o.gateway === undefined && process.env.TOCSIN_URL ? process.env.TOCSIN_URL : undefined;
+  const url = o.gateway ?? fromEnv ?? 'http://127.0.0.1:8080';
+  const problem = checkGatewayUrl(url);
+  if (problem) throw new CliError(`${fromEnv !== undefined ? 'TOCSIN_URL' : '--gateway'} "${url}" is not a gateway URL. ${problem}`, EXIT.usage);
+  return url.replace(/\/+$/, '');
+}
 
 /** Calls a running gateway; the CLI never opens the database behind it. Errors carry the gateway's own message. */
 export async function call<T>(o: ClientOptions, method: 'GET' | 'POST', path: string, token: string | undefined, body?: unknown): Promise<{ status: number; body: T }> {
-  const url = `${gatewayUrl(o)}${path}`;
+  const base = gatewayUrl(o);
+  const timeout = o.timeout ?? DEFAULT_TIMEOUT_S;
   let res;
+  let text: string;
   try {
-    res = await request(url, {
+    res = await request(`${base}${path}`, {
       method,
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeout * 1000),
     });
+    text = await res.body.text();
   } catch (e) {
-    throw new CliError(`cannot reach the gateway at ${gatewayUrl(o)}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    if ((e as Error).name === 'TimeoutError') throw new CliError(`the gateway at ${base} did not answer within ${timeout} s (--timeout to wait longer)`);
+    throw new CliError(`cannot reach the gateway at ${base}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  const text = await res.body.text();
   let parsed: unknown = text;
   try {
     parsed = JSON.parse(text);
@@ -30,7 +44,7 @@ export async function call<T>(o: ClientOptions, method: 'GET' | 'POST', path: st
   }
   if (res.statusCode >= 400) {
     const err = (parsed as { error?: { message?: string } })?.error;
-    throw new CliError(`gateway answered ${res.statusCode}: ${err?.message ?? text.slice(0, 300)}`);
+    throw new CliError(`gateway answered ${res.statusCode}: ${(err?.message ?? text.slice(0, 300)).replace(/\s+/g, ' ')}`);
   }
   return { status: res.statusCode, body: parsed as T };
 }
