@@ -11,6 +11,7 @@ const TOKENS = {
   dbt: 'dbt-source-token-0123456789ab',
   versus: 'versus-source-token-012345678',
   shop: 'webhook-source-token-01234567',
+  app: 'alerts-source-token-0123456789',
 };
 
 const sample = (path: string) => JSON.parse(readFileSync(join(ROOT, path), 'utf8'));
@@ -34,6 +35,7 @@ describe('source types end to end (gateway + emulator)', () => {
       am: { type: 'alertmanager', token: TOKENS.am },
       dbt: { type: 'dbt', token: TOKENS.dbt, environment: 'ci', link_template: 'https://docs.example.com/#!/{resource_type}/{unique_id}' },
       versus: { type: 'versus', token: TOKENS.versus },
+      app: { type: 'alerts', token: TOKENS.app },
       shop: { type: 'webhook', token: TOKENS.shop, title: 'check & " is down"', dedup_key: 'check', resolved_when: "state = 'up'", severity: 'level', exclude: ['secret'] },
     };
     gw = await startTocsin(writeConfig(dir, gatewayConfig(emu, dir, port, { sources, delivery: { poll_interval: '100ms' } })), { port });
@@ -112,11 +114,13 @@ describe('source types end to end (gateway + emulator)', () => {
     assert.equal(unknown.status, 202, unknown.text);
     assert.deepEqual(unknown.body.results, []);
 
+    // A raw ID or a name that is not configured never loses the alert: it is routed, and the answer says why.
     const raw = await ingest('versus', alarm('ALARM'), `?destination=${emu.source.id}`);
-    assert.equal(raw.status, 400);
-    assert.match(raw.body.error.message, /only configured destination names are accepted/);
+    assert.equal(raw.status, 202, raw.text);
+    assert.match(raw.body.warnings[0], /looks like an incident\.io ID, ignored: routed by the routes instead\. Only configured destination names are accepted/);
     const notConfigured = await ingest('versus', alarm('ALARM'), '?destination=nowhere');
-    assert.equal(notConfigured.status, 400);
+    assert.equal(notConfigured.status, 202, notConfigured.text);
+    assert.match(notConfigured.body.warnings[0], /unknown destination "nowhere" ignored/);
   });
 
   test('versus: its own path /api/incidents works unchanged, with the same token rules', async () => {
@@ -143,18 +147,17 @@ describe('source types end to end (gateway + emulator)', () => {
     await alertIn('shop:checkout', 'resolved');
   });
 
-  test('a bad body is a 400 naming the field, and nothing is written or sent', async () => {
-    const before = { stored: (await stored('am')).length, sent: (await emu.requests()).length };
-    const body = amSample('webhook-v4-1-firing.json');
-    body.alerts[0].labels.alertname = 'Brand new alert';
-    body.alerts[0].fingerprint = 'ffffffffffffffff';
-    delete body.alerts[1].fingerprint;
-    const r = await ingest('am', body);
+  test('a truly malformed body is a 400 naming the field, and nothing is written or sent, not even its good alerts', async () => {
+    const before = { stored: (await stored('app')).length, sent: (await emu.requests()).length };
+    const r = await ingest('app', [{ title: 'A good alert', dedup_key: 'good-one' }, { title: 3 }, { status: 'firing' }]);
     assert.equal(r.status, 400);
     assert.equal(r.body.error.code, 'invalid_body');
-    assert.deepEqual(r.body.error.details.problems, [{ field: 'alerts[1].fingerprint', message: 'required' }]);
+    assert.deepEqual(r.body.error.details.problems, [
+      { field: '[1].title', message: 'must be a string' },
+      { field: '[2].title', message: 'required (and there is no description or dedup_key to take one from)' },
+    ]);
     await new Promise((res) => setTimeout(res, 400));
-    assert.equal((await stored('am')).length, before.stored);
+    assert.equal((await stored('app')).length, before.stored);
     assert.equal((await emu.requests()).length, before.sent);
   });
 });
