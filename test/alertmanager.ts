@@ -5,7 +5,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { request } from 'undici';
 import { stringify } from 'yaml';
 import { freePort, http, tempDir, waitFor } from './harness.ts';
 
@@ -153,4 +156,114 @@ export async function startAlertmanager(config: Record<string, unknown>, opts: {
     throw e;
   }
   return am;
+}
+
+/**
+ * One alert of a kube-prometheus storm (`KubePodNotReady` for every pod of a namespace), with the labels and
+ * annotations kube-prometheus rules and Prometheus add: about 1.1 KB in a webhook body, as in a real storm.
+ */
+export function kubePodNotReady(i: number, over: { endsAt?: string; namespace?: string } = {}): PostableAlert {
+  const namespace = over.namespace ?? 'batch-ingest';
+  const pod = `ingest-worker-7d9f8c6b5-${String(i).padStart(5, '0')}`;
+  const alert: PostableAlert = {
+    labels: {
+      alertname: 'KubePodNotReady',
+      cluster: 'prod-eu-west-1',
+      container: 'kube-state-metrics',
+      endpoint: 'http',
+      instance: '10.42.3.17:8080',
+      job: 'kube-state-metrics',
+      namespace,
+      pod,
+      prometheus: 'monitoring/kube-prometheus-stack-prometheus',
+      service: 'kube-prometheus-stack-kube-state-metrics',
+      severity: 'warning',
+      team: 'data-platform',
+      uid: `3f0c${String(i).padStart(8, '0')}-9a1b-4c2d-8e3f-${String(i).padStart(12, '0')}`,
+    },
+    annotations: {
+      description: `Pod ${namespace}/${pod} has been in a non-ready state for longer than 15 minutes on cluster prod-eu-west-1.`,
+      runbook_url: 'https://runbooks.prometheus-operator.dev/runbooks/kubernetes/kubepodnotready',
+      summary: 'Pod has been in a non-ready state for more than 15 minutes.',
+    },
+    startsAt: new Date(Date.now() - 16 * 60_000).toISOString(),
+    generatorURL: `http://prometheus.monitoring.svc:9090/graph?g0.expr=sum+by+%28namespace%2C+pod%2C+cluster%29+%28max+by+%28namespace%2C+pod%2C+cluster%29+%28kube_pod_status_phase%7Bjob%3D%22kube-state-metrics%22%2C+namespace%3D~%22.%2A%22%2C+phase%3D~%22Pending%7CUnknown%7CFailed%22%7D%29+%2A+on+%28namespace%2C+pod%2C+cluster%29+group_left+%28owner_kind%29+topk+by+%28namespace%2C+pod%2C+cluster%29+%281%2C+max+by+%28namespace%2C+pod%2C+owner_kind%2C+cluster%29+%28kube_pod_owner%7Bowner_kind%21%3D%22Job%22%7D%29%29%29+%3E+0&g0.tab=1`,
+  };
+  if (over.endsAt) alert.endsAt = over.endsAt;
+  return alert;
+}
+
+/** What a {@link RecordingRelay} saw of one request: its size, how many alerts it carried, and the answer. */
+export interface RelayedRequest {
+  path: string;
+  bytes: number;
+  alerts: number;
+  status: number;
+}
+
+/**
+ * A pass-through HTTP hop between a sender and tocsin that records each request's body size and answer: how a test
+ * knows what Alertmanager really sent (it logs neither). Loopback only.
+ */
+export class RecordingRelay {
+  readonly requests: RelayedRequest[] = [];
+  private constructor(
+    readonly url: string,
+    private readonly target: string,
+    private readonly server: Server,
+  ) {
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => this.forward(req, res));
+  }
+
+  static async start(target: string): Promise<RecordingRelay> {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    return new RecordingRelay(`http://127.0.0.1:${port}`, target, server);
+  }
+
+  private forward(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      let alerts = 0;
+      try {
+        alerts = (JSON.parse(body.toString('utf8')) as { alerts?: unknown[] }).alerts?.length ?? 0;
+      } catch {
+        /* not JSON: counted as 0 */
+      }
+      const seen = { path: req.url ?? '', bytes: body.length, alerts };
+      const headers: Record<string, string> = {};
+      for (const h of ['authorization', 'content-type']) if (typeof req.headers[h] === 'string') headers[h] = req.headers[h];
+      request(`${this.target}${req.url}`, { method: 'POST', headers, body })
+        .then(async (r) => {
+          const answer = Buffer.from(await r.body.arrayBuffer());
+          this.requests.push({ ...seen, status: r.statusCode });
+          res.writeHead(r.statusCode, { 'content-type': String(r.headers['content-type'] ?? 'application/json') }).end(answer);
+        })
+        .catch((e: Error) => {
+          this.requests.push({ ...seen, status: 502 });
+          res.writeHead(502).end(e.message);
+        });
+    });
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((r) => this.server.close(() => r()));
+  }
+}
+
+const CI = !!process.env.CI && !['0', 'false'].includes(process.env.CI.toLowerCase());
+
+/**
+ * Whether a real-Alertmanager suite runs here: `missing` says why it cannot (not installed), `skip` is what to give
+ * `describe`. Outside CI a machine without Alertmanager skips, saying why; under CI the suite must run, so the caller
+ * turns `missing` into a failing test instead.
+ */
+export function realAlertmanager(): { version: string | undefined; missing: string | undefined; skip: string | false } {
+  const version = alertmanagerVersion();
+  const missing = version === undefined ? `${ALERTMANAGER_BIN} is not installed or does not run (apt-get install prometheus-alertmanager; scripts/test.sh installs it)` : undefined;
+  return { version, missing, skip: !CI && missing ? missing : false };
 }
