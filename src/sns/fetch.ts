@@ -38,7 +38,8 @@ export class SnsHttp {
   private readonly cacheSize: number;
 
   constructor(private readonly options: SnsHttpOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    // A confirmation makes two calls while SNS waits for our answer: keep each short (SNS retries a 503 anyway).
+    this.timeoutMs = options.timeoutMs ?? 5_000;
     this.cacheSize = options.cacheSize ?? 32;
   }
 
