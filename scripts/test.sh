@@ -15,6 +15,7 @@ fi
 # System packages the end-to-end tests run for real (as root; apt-get works on this kind of machine).
 need=()
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)   # the SNS tests sign with it and make their CA
 if [ ${#need[@]} -gt 0 ]; then
   log "apt-get install ${need[*]}"
   if [ "$(id -u)" -ne 0 ]; then
