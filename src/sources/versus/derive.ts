@@ -15,10 +15,16 @@ export const SEVERITY_KEYS = ['severity', 'level', 'priority', 'log_level', 'log
 export const DESCRIPTION_KEYS = ['description', 'details', 'message', 'msg', 'text', 'log', 'logs', 'error'];
 export const URL_KEYS = ['source_url', 'url', 'link', 'generatorurl', 'ruleurl', 'kibanaurl'];
 
-/** The first of `names` holding text, as `[key as sent, trimmed text]`. */
-export function field(o: Record<string, unknown>, names: readonly string[], except?: string): [string, string] | undefined {
+/** An object's keys by their lower-cased name (the first spelling wins), built once per payload. */
+export type KeyIndex = ReadonlyMap<string, string>;
+export function keyIndex(o: Record<string, unknown>): KeyIndex {
   const keys = new Map<string, string>();
   for (const k of Object.keys(o)) if (!keys.has(k.toLowerCase())) keys.set(k.toLowerCase(), k);
+  return keys;
+}
+
+/** The first of `names` holding text, as `[key as sent, trimmed text]`. */
+export function field(o: Record<string, unknown>, names: readonly string[], except?: string, keys: KeyIndex = keyIndex(o)): [string, string] | undefined {
   for (const name of names) {
     const key = keys.get(name);
     if (key === undefined || key === except) continue;
@@ -37,8 +43,7 @@ const firstLine = (s: string) => s.split(/\r?\n/).map((l) => l.trim()).find((l) 
  * The service a payload is about: a top-level service-like field (ECS' `service.name` too), else what Fluent Bit's
  * Kubernetes filter says (the `app` label, `app.kubernetes.io/name`, the container name).
  */
-export function serviceOf(o: Record<string, unknown>): string | undefined {
-  const keys = new Map(Object.keys(o).map((k) => [k.toLowerCase(), k]));
+export function serviceOf(o: Record<string, unknown>, keys: KeyIndex = keyIndex(o)): string | undefined {
   for (const name of SERVICE_KEYS) {
     const key = keys.get(name);
     if (key === undefined) continue;
@@ -78,9 +83,9 @@ export function summaryOf(o: Record<string, unknown>): string | undefined {
  * A title for a payload that names none: `<service>: <first line of its message>`, else the message's first line,
  * else a summary of its fields. Undefined only for a payload with nothing readable in it.
  */
-export function derivedTitle(o: Record<string, unknown>): string | undefined {
-  const message = field(o, MESSAGE_KEYS);
-  const service = serviceOf(o);
+export function derivedTitle(o: Record<string, unknown>, keys: KeyIndex = keyIndex(o)): string | undefined {
+  const message = field(o, MESSAGE_KEYS, undefined, keys);
+  const service = serviceOf(o, keys);
   if (message) {
     const line = firstLine(message[1]);
     return cut(service ? `${service}: ${line}` : line, TITLE_MAX);

@@ -123,7 +123,7 @@ export const versusSource: SourceType<VersusOptions, Promise<ParseOutcome<Parsed
     if (candidates.length > MAX_ALERTS_PER_REQUEST) {
       return { ok: false, problems: [{ field: '(body)', message: `at most ${MAX_ALERTS_PER_REQUEST} alerts per request, got ${candidates.length}` }] };
     }
-    await Promise.all(candidates.map((c) => applyExpressions(c, ctx.options, body, ctx.severityMap, warn)));
+    if (EXPRESSION_FIELDS.some((k) => ctx.options[k])) await Promise.all(candidates.map((c) => applyExpressions(c, ctx.options, body, ctx.severityMap, warn)));
     const events = candidates.map((c) => finish(ctx.source, c));
     if (oncall.enable !== undefined) for (const e of events) e.metadata = { ...e.metadata, oncall_enable: oncall.enable };
     return ok(batch(events));
