@@ -6,6 +6,7 @@ import { sourceTypes } from '../sources/registry.ts';
 import { anyTokenMatches, presentedTokens } from './auth.ts';
 import { ApiError, badRequest } from './errors.ts';
 import type { Gateway } from './gateway.ts';
+import { splitJsonValues } from './json-values.ts';
 import { answerSnsControl } from './sns-control.ts';
 
 declare module 'fastify' {
@@ -59,13 +60,34 @@ function parserQuery(query: IngestRequest['query']): Record<string, string | und
  * Registered only in the ingest routes' scope: the management API stays JSON-only.
  */
 function jsonInPlainText(scope: FastifyInstance) {
-  const json = scope.getDefaultJsonParser('error', 'error');
+  const json = jsonOrSequence(scope);
   return (request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => {
     const first = body.trimStart()[0];
     if (first !== undefined && first !== '{' && first !== '[') {
       return done(new ApiError(415, 'unsupported_media_type', 'the text/plain body is not JSON; send a JSON object or array (Content-Type: application/json, or text/plain as AWS SNS does)'));
     }
     json(request, body, done);
+  };
+}
+
+/**
+ * JSON, or a sequence of JSON values (json-values.ts: Fluent Bit's json_lines and json_stream, NDJSON), read as one
+ * array of all their items. Each piece goes through Fastify's guarded parser, as a single document would.
+ */
+function jsonOrSequence(scope: FastifyInstance) {
+  const json = scope.getDefaultJsonParser('error', 'error');
+  const parseOne = (request: FastifyRequest, text: string) =>
+    new Promise<unknown>((resolve, reject) => json(request, text, (err, value) => (err ? reject(err) : resolve(value))));
+  return (request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => {
+    json(request, body, (err, value) => {
+      if (!err) return done(null, value);
+      const pieces = splitJsonValues(body);
+      if (!pieces) return done(err);
+      Promise.all(pieces.map((p) => parseOne(request, p))).then(
+        (values) => done(null, values.flatMap((v) => (Array.isArray(v) ? v : [v]))),
+        (e: Error) => done(e),
+      );
+    });
   };
 }
 
@@ -109,6 +131,10 @@ export function registerIngestRoutes(app: FastifyInstance, gw: Gateway, sns: Sns
 
   app.register(async (scope) => {
     scope.addContentTypeParser('text/plain', { parseAs: 'string' }, jsonInPlainText(scope));
+    // Fluent Bit's json_lines says application/x-ndjson (since 3.0) or application/json (before): both are read.
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, jsonOrSequence(scope));
+    scope.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/json-seq'], { parseAs: 'string' }, jsonOrSequence(scope));
     scope.post('/ingest/:source', { bodyLimit: maxBody, onRequest: authenticate }, handle);
     scope.post('/api/incidents', { bodyLimit: maxBody, onRequest: authenticate }, handle);
   });
