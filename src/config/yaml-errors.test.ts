@@ -49,3 +49,8 @@ test('loadConfigFile: the README mistake costs one line, not a hundred', () => {
     (e: ConfigError) => e.problems.length === 1 && e.message.split('\n').length === 2 && /write "\$\{APP_TOKEN\}"/.test(e.message),
   );
 });
+
+test('a parser message never repeats the source text it tripped on (it may be a misplaced secret)', () => {
+  const secret = 'sk-live-0123456789abcdef';
+  assert.deepEqual(problemsOf(`a: b\n}${secret}\n`), ['line 2, column 1: Unexpected flow-map-end token in YAML stream: "…" (1 more parser error may follow from this one)']);
+});

@@ -55,6 +55,8 @@ export function yamlSyntaxProblems(text: string, errors: readonly YAMLError[]): 
   const first = errors[0]!;
   const pos = first.linePos?.[0];
   const more = errors.length > 1 ? ` (${errors.length - 1} more parser error${errors.length > 2 ? 's' : ''} may follow from this one)` : '';
-  const message = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+  // The parser quotes the source text it tripped on, which may be a secret written in the wrong place: the line and
+  // column say where, the text itself is left out.
+  const message = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').replace(/"[^"]*"/g, '"…"');
   return [{ path: pos ? `line ${pos.line}, column ${pos.col}` : 'YAML', message: `${message}${more}` }];
 }
