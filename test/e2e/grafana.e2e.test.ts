@@ -1,8 +1,9 @@
 /**
  * Grafana's webhook contact point (unified alerting, `version: "1"`) through a real tocsin process to the incident.io
  * emulator: a `grafana` source routes on Grafana labels by name, a repeat with new query values sends nothing, the
- * resolve follows the alert; the "Test" button's notification is accepted but never left firing in incident.io; and a
- * Grafana body posted to an `alertmanager` source is read, not refused. Bodies: src/sources/grafana/testdata.
+ * resolve follows the alert; the "Test" button's notification is accepted but never left firing in incident.io; legacy
+ * dashboard alerting is read too; and a Grafana body posted to an `alertmanager` source is read, not refused.
+ * Bodies: src/sources/grafana/testdata.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -114,6 +115,17 @@ describe('Grafana webhook contact point → tocsin → incident.io (emulator)', 
     await waitIn(PAYMENTS, 'grafana:later000000000001', (x) => x.status === 'firing', 'firing in payments');
     const sent = (await emu.requests()).filter((x) => x.body?.deduplication_key === TEST_ALERT);
     assert.deepEqual(sent, [], 'nothing of the test notification reached incident.io');
+  });
+
+  test('legacy dashboard alerting (Grafana up to 10): the rule fires and resolves', async () => {
+    const fired = await post('grafana', GRAFANA_TOKEN, sample('legacy-alerting.json'));
+    assert.equal(fired.status, 202, fired.text);
+    const a = await waitIn(GENERAL, 'grafana:legacy:1:27', (x) => x.status === 'firing', 'firing in general');
+    assert.equal(a.title, 'Postgres disk usage');
+    assert.equal(a.metadata.severity, 'critical');
+    const ok = await post('grafana', GRAFANA_TOKEN, sample('legacy-ok.json'));
+    assert.equal(ok.body.results[0].result, 'resolved', ok.text);
+    await waitIn(GENERAL, 'grafana:legacy:1:27', (x) => x.status === 'resolved', 'resolved in general');
   });
 
   test('a Grafana body posted to an alertmanager source is read the same way, not refused', async () => {

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { AlertEvent, Severity } from '../../domain/alert.ts';
 import { ok, type FieldProblem, type ParseOutcome } from '../../domain/errors.ts';
 import { grafanaAlertEvents, grafanaFields } from '../grafana/event.ts';
-import { isTestNotification, looksLikeGrafana } from '../grafana/shape.ts';
+import { isLegacyGrafana, parseLegacyGrafana } from '../grafana/legacy.ts';
+import { isTestNotification, looksLikeGrafana, TEST_NOTIFICATION_WARNING } from '../grafana/shape.ts';
 import { MAX_PROBLEMS, problemsOf } from '../problems.ts';
 import type { ParsedBatch } from '../types.ts';
 import { notifiedAlertEvent, type NotificationGroup } from './event.ts';
@@ -78,11 +79,15 @@ export interface NotificationContext {
 
 /**
  * An Alertmanager or Grafana group notification: one event per alert, by the alert's own status and fingerprint.
- * Both source types read both senders, so a Grafana contact point pointed at an `alertmanager` source just works.
+ * Both source types read both senders, so a Grafana contact point pointed at an `alertmanager` source just works;
+ * Grafana's legacy alerting body (one rule, no `alerts`) too.
  */
 export function parseNotification(body: unknown, ctx: NotificationContext): ParseOutcome<ParsedBatch> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return { ok: false, problems: [{ field: '(body)', message: 'must be an Alertmanager or Grafana webhook object with an alerts array' }] };
+  }
+  if (isLegacyGrafana(body as Record<string, unknown>)) {
+    return parseLegacyGrafana(body as Record<string, unknown>, { source: ctx.source, severityLabel: ctx.options.severity_label, severityMap: ctx.severityMap });
   }
   const parsed = notificationSchema.safeParse(body);
   if (!parsed.success) return { ok: false, problems: problemsOf(parsed.error).slice(0, MAX_PROBLEMS) };
@@ -121,11 +126,6 @@ export function parseNotification(body: unknown, ctx: NotificationContext): Pars
     }
   });
   if (problems.length) return { ok: false, problems: problems.slice(0, MAX_PROBLEMS) };
-  if (test) {
-    warnings.push(
-      'a Grafana test notification: recorded as fired and resolved at once, not sent on (Grafana never resolves a test, ' +
-        'so it would stay firing in incident.io for ever). Test the incident.io side with `tocsin test-connection <destination>`',
-    );
-  }
+  if (test) warnings.push(TEST_NOTIFICATION_WARNING);
   return ok(warnings.length ? { events, warnings } : { events });
 }

@@ -28,3 +28,8 @@ function isDefaultTestAlert(a: unknown): boolean {
   const names = Object.keys(a.labels).sort().join(',');
   return names === 'alertname,instance' && a.labels.alertname === 'TestAlert' && a.labels.instance === 'Grafana' && a.annotations.summary === 'Notification test';
 }
+
+/** What the answer to a test notification says (it is accepted, so Grafana's Test button shows success). */
+export const TEST_NOTIFICATION_WARNING =
+  'a Grafana test notification: recorded as fired and resolved at once, not sent on (Grafana never resolves a test, ' +
+  'so it would stay firing in incident.io for ever). Test the incident.io side with `tocsin test-connection <destination>`';
