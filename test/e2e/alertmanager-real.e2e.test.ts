@@ -65,7 +65,6 @@ describe(`the real Prometheus Alertmanager${VERSION ? ` ${VERSION}` : ''} → to
             {
               url: `${gw.url}/ingest/am`,
               send_resolved: true,
-              max_alerts: 1000,
               http_config: { authorization: { type: 'Bearer', credentials: AM_TOKEN } },
             },
           ],
