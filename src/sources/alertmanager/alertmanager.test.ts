@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { buildConfig } from '../../config/load.ts';
 import { alertmanagerSource, type AlertmanagerOptions } from './alertmanager.ts';
 import { MAX_ALERTS_PER_NOTIFICATION } from './notification.ts';
 
@@ -222,4 +223,14 @@ test('a Grafana body (version "1") is read, not refused', () => {
 
 test('options refuse unknown keys', () => {
   assert.equal(alertmanagerSource.options.safeParse({ severity_lable: 'x' }).success, false);
+});
+
+test('config: an alertmanager or grafana source takes 32 MiB unless told otherwise; other types keep the top-level limit', () => {
+  const token = 'source-token-0123456789abcdef';
+  const limits = (doc: Record<string, unknown>) =>
+    Object.fromEntries([...buildConfig(doc, {}, '/tmp').sources.values()].map((s) => [s.name, s.bodyLimit]));
+  const sources = { prom: { type: 'alertmanager', token }, graf: { type: 'grafana', token }, app: { type: 'alerts', token } };
+  assert.deepEqual(limits({ sources }), { prom: 32 * 1024 * 1024, graf: 32 * 1024 * 1024, app: 1024 * 1024 });
+  assert.equal(limits({ sources: { ...sources, prom: { ...sources.prom, body_limit: 2_000_000 } } }).prom, 2_000_000, 'its own body_limit wins');
+  assert.deepEqual(limits({ body_limit: 64 * 1024 * 1024, sources }), { prom: 64 * 1024 * 1024, graf: 64 * 1024 * 1024, app: 64 * 1024 * 1024 }, 'a larger top-level limit applies');
 });
