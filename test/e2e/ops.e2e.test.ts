@@ -98,7 +98,7 @@ describe('operations: reload over HTTP and SIGHUP, metrics, quiet probes', () =>
     assert.equal(await metric(tocsin.url, 'tocsin_config_last_reload_successful'), 0);
     assert.equal(await metric(tocsin.url, 'tocsin_config_last_reload_success_timestamp_seconds'), afterGood, 'a refused reload keeps the last success time');
     assert.equal((await send(tocsin.url, { title: 'still served', dedup_key: 'ci-2' }, 'ci', 'ci-source-token-0123456789')).status, 202, 'the previous config is still in force');
-    assert.ok(logLines(tocsin).some((l) => l.level === 'error' && l.msg.startsWith('reload refused') && l.trigger === 'http'));
+    await waitFor('the refusal logged', () => logLines(tocsin).some((l) => l.level === 'error' && l.msg.startsWith('reload refused') && l.trigger === 'http'));
 
     // listen and storage changed: applied otherwise, and said to need a restart; the gateway stays where it was.
     const elsewhere = { ...good, listen: `127.0.0.1:${await freePort()}`, storage: { sqlite: join(dir, 'other.db') } };
@@ -109,7 +109,8 @@ describe('operations: reload over HTTP and SIGHUP, metrics, quiet probes', () =>
     assert.equal(await metric(tocsin.url, 'tocsin_config_last_reload_successful'), 1);
     assert.equal((await http('GET', `${tocsin.url}/readyz`)).status, 200, 'still listening on the old address');
     for (const key of ['listen', 'storage']) {
-      assert.ok(logLines(tocsin).some((l) => l.level === 'warn' && l.msg === `${key} changed in the config: restart tocsin to apply it (the running ${key} is unchanged)`), key);
+      // Log lines reach stdout asynchronously: wait for them rather than race the HTTP answer.
+      await waitFor(`the ${key} restart warning`, () => logLines(tocsin).some((l) => l.level === 'warn' && l.msg === `${key} changed in the config: restart tocsin to apply it (the running ${key} is unchanged)`));
     }
     writeConfig(dir, good);
     assert.equal((await reload(tocsin)).status, 200);
