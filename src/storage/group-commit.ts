@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from './schema.ts';
-import { storageUnavailable } from './unavailable.ts';
+import { describeStorageError, storageUnavailable } from './unavailable.ts';
 
 type Work<T> = (tx: Tx) => Promise<T>;
 interface Job {
@@ -13,6 +13,8 @@ interface Job {
 export interface StorageTrouble {
   since: number;
   message: string;
+  /** The latest failed write: a probe is pointless sooner than PROBE_EVERY_MS after it. */
+  lastFailure: number;
 }
 
 /** Readiness asks storage at most this often while it is failing: a locked database holds each try for seconds. */
@@ -30,7 +32,6 @@ export class GroupCommit {
   private running = false;
   private trouble: StorageTrouble | undefined;
   private probing: Promise<void> | undefined;
-  private lastProbe = 0;
 
   constructor(
     private readonly db: Db,
@@ -54,13 +55,12 @@ export class GroupCommit {
    * small write (at most every few seconds), so readiness comes back by itself even with no traffic.
    */
   async writable(): Promise<StorageTrouble | undefined> {
-    if (this.trouble) await this.probe();
+    if (this.trouble && Date.now() - this.trouble.lastFailure >= PROBE_EVERY_MS) await this.probe();
     return this.trouble;
   }
 
   private probe(): Promise<void> {
-    if (this.probing || Date.now() - this.lastProbe < PROBE_EVERY_MS) return this.probing ?? Promise.resolve();
-    this.lastProbe = Date.now();
+    if (this.probing) return this.probing;
     // A real write (the migration lock row exists in every tocsin database), so the lock and the disk are exercised.
     const write = this.run((tx) => sql`update kysely_migration_lock set is_locked = is_locked`.execute(tx));
     this.probing = write.then(
@@ -97,7 +97,10 @@ export class GroupCommit {
       return result;
     } catch (e) {
       const cause = first ?? e;
-      if (storageUnavailable(cause) || storageUnavailable(e)) this.trouble ??= { since: Date.now(), message: (cause as Error).message ?? String(cause) };
+      if (storageUnavailable(cause) || storageUnavailable(e)) {
+        const now = Date.now();
+        this.trouble = { since: this.trouble?.since ?? now, message: describeStorageError(cause), lastFailure: now };
+      }
       throw cause;
     }
   }

@@ -20,3 +20,9 @@ export function storageUnavailable(e: unknown): boolean {
   }
   return false;
 }
+
+/** A line for people: what went wrong with storage, with SQLite's masked first error spelled out. */
+export function describeStorageError(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return message === ALREADY_ROLLED_BACK ? 'SQLite rolled the transaction back: the disk (or database) is full, or failing' : message;
+}
