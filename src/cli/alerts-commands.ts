@@ -16,7 +16,17 @@ interface AlertView extends Json {
   metadata: unknown;
 }
 
-const ALERT_COLUMNS = [{ key: 'id', keep: true }, 'state', 'severity', 'source', 'dedup_key', { key: 'to', header: 'TO' }, 'title', { key: 'updated', header: 'UPDATED' }];
+/** On a narrow terminal UPDATED goes first, then SOURCE, SEVERITY and TO; ids are never cut. */
+const ALERT_COLUMNS = [
+  { key: 'id', keep: true },
+  'state',
+  { key: 'severity', drop: 2 },
+  { key: 'source', drop: 3 },
+  { key: 'dedup_key', flex: true },
+  { key: 'to', header: 'TO', drop: 1 },
+  { key: 'title', flex: true },
+  { key: 'updated', header: 'UPDATED', drop: 4 },
+];
 
 const alertRow = (a: AlertView) => ({ ...a, to: a.routed_to.length ? a.routed_to : '(unrouted)', updated: shortTime(a.updated_at) });
 
@@ -56,13 +66,13 @@ function alertDetail(body: { alert: AlertView; transitions: Json[]; deliveries: 
   const meta = metadataSummary(a.metadata, Math.max(20, w - 4));
   lines.push('', 'metadata', ...(meta.length ? meta.map((m) => `  ${m}`) : ['  (none)']));
   const transitions = body.transitions.map((t) => ({ ...t, at: shortTime(t.at), change: `${cellText(t.from)} → ${cellText(t.to)}` }));
-  lines.push('', 'transitions', table(transitions, ['at', 'episode', 'kind', { key: 'change', header: 'FROM → TO' }, 'actor'], width));
+  lines.push('', 'transitions', table(transitions, ['at', 'episode', 'kind', { key: 'change', header: 'FROM → TO' }, { key: 'actor', flex: true }], width));
   lines.push('', 'deliveries');
   lines.push(
     body.deliveries.length
       ? table(
           body.deliveries.map((d) => ({ ...d, code: d.last_status_code })),
-          [{ key: 'id', keep: true }, 'destination', 'episode', 'status', 'sends', 'attempts', { key: 'code', header: 'HTTP' }, 'request_id', 'hint'],
+          [{ key: 'id', keep: true }, 'destination', { key: 'episode', drop: 2 }, 'status', 'sends', { key: 'attempts', drop: 1 }, { key: 'code', header: 'HTTP' }, { key: 'request_id', drop: 3 }, { key: 'hint', flex: true }],
           width,
         )
       : a.routed_to.length

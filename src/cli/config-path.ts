@@ -10,11 +10,17 @@ export function findConfigPath(flag: string | undefined): string | undefined {
   return existsSync('tocsin.yaml') ? 'tocsin.yaml' : undefined;
 }
 
+/** One problem is one line; several are listed under a heading, each with its key path. */
+export function configProblems(label: string, e: ConfigError): CliError {
+  const only = e.problems.length === 1 ? e.problems[0]! : undefined;
+  return new CliError(only ? `${label}: ${only.path ? `${only.path}: ` : ''}${only.message}` : `${label}: ${e.message}`, EXIT.usage);
+}
+
 export function loadOrExit(path: string): Config {
   try {
     return loadConfigFile(path);
   } catch (e) {
-    if (e instanceof ConfigError) throw new CliError(`${path}: ${e.message}`, EXIT.usage);
+    if (e instanceof ConfigError) throw configProblems(path, e);
     throw e;
   }
 }
@@ -32,7 +38,7 @@ export function loadCommandConfig(flag: string | undefined): { label: string; co
   try {
     return { label: ENV_LABEL, config: configFromEnv(process.env) };
   } catch (e) {
-    if (e instanceof ConfigError) throw new CliError(`${ENV_LABEL}: ${e.message}`, EXIT.usage);
+    if (e instanceof ConfigError) throw configProblems(ENV_LABEL, e);
     throw e;
   }
 }

@@ -12,11 +12,11 @@ const DELIVERY_COLUMNS = [
   'destination',
   { key: 'alert_id', header: 'ALERT', keep: true },
   'status',
-  'sends',
-  'attempts',
+  { key: 'sends', drop: 2 },
+  { key: 'attempts', drop: 1 },
   { key: 'last_status_code', header: 'HTTP' },
-  'request_id',
-  'hint',
+  { key: 'request_id', drop: 3 },
+  { key: 'hint', flex: true },
 ];
 
 function deliveryDetail(body: { delivery: Json; attempts: Json[] }, width: number | undefined): string {
@@ -42,7 +42,7 @@ function deliveryDetail(body: { delivery: Json; attempts: Json[] }, width: numbe
     body.attempts.length
       ? table(
           body.attempts.map((a) => ({ ...a, at: shortTime(a.at) })),
-          ['at', 'outcome', { key: 'status_code', header: 'HTTP' }, { key: 'latency_ms', header: 'MS' }, 'request_id', 'error'],
+          ['at', 'outcome', { key: 'status_code', header: 'HTTP' }, { key: 'latency_ms', header: 'MS', drop: 1 }, { key: 'request_id', drop: 2 }, { key: 'error', flex: true }],
           width,
         )
       : '(none yet)',
@@ -58,10 +58,16 @@ interface BulkRetry {
   refused: { id: number; message: string }[];
 }
 
+const plural = (n: number) => (n === 1 ? 'delivery' : 'deliveries');
+
 function bulkSummary(r: BulkRetry, destination: string | undefined): string {
   const where = destination ? ` for ${destination}` : '';
   if (!r.retried.length && !r.folded.length && !r.refused.length) return `no ${r.status} deliveries${where}: nothing to retry`;
-  const lines = [`${r.retried.length} ${r.status} deliver${r.retried.length === 1 ? 'y' : 'ies'}${where} queued again${r.retried.length ? `: ${r.retried.map((x) => x.id).join(', ')}` : ''}`];
+  const lines = [
+    r.retried.length
+      ? `${r.retried.length} ${r.status} ${plural(r.retried.length)}${where} queued again: ${r.retried.map((x) => x.id).join(', ')}`
+      : `no ${r.status} deliveries${where} queued again`,
+  ];
   if (r.folded.length) lines.push(`${r.folded.length} folded into a retry of the same alert (one send brings incident.io up to date): ${r.folded.join(', ')}`);
   for (const x of r.refused) lines.push(`not retried: ${x.message}`);
   return lines.join('\n');
@@ -101,8 +107,8 @@ export function registerDeliveryCommands(program: Command): void {
       const bulk = o.dead || o.orphaned;
       if (id !== undefined && bulk) throw new CliError('give a delivery id or --dead/--orphaned, not both', EXIT.usage);
       if (o.dead && o.orphaned) throw new CliError('--dead and --orphaned are two runs: give one of them', EXIT.usage);
-      if (id === undefined && !bulk) throw new CliError('say what to retry: a delivery id, --dead or --orphaned', EXIT.usage);
       if (o.destination && !bulk) throw new CliError('--destination goes with --dead or --orphaned', EXIT.usage);
+      if (id === undefined && !bulk) throw new CliError('say what to retry: a delivery id, --dead or --orphaned', EXIT.usage);
       if (id !== undefined) {
         const r = await call<{ delivery: Json }>(o, 'POST', `/api/v1/deliveries/${encodeURIComponent(id)}/retry`, adminToken(o));
         output(o.json, r.body, () => `delivery ${id} queued again`);
@@ -111,6 +117,6 @@ export function registerDeliveryCommands(program: Command): void {
       const body = { status: o.dead ? 'dead' : 'orphaned', ...(o.destination ? { destination: o.destination } : {}) };
       const r = await call<BulkRetry>(o, 'POST', '/api/v1/deliveries/retry', adminToken(o), body);
       output(o.json, r.body, () => bulkSummary(r.body, o.destination));
-      if (r.body.refused.length) throw new CliError(`${r.body.refused.length} deliveries could not be retried`);
+      if (r.body.refused.length) throw new CliError(`${r.body.refused.length} ${plural(r.body.refused.length)} could not be retried`);
     });
 }

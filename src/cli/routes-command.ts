@@ -34,7 +34,7 @@ export function registerRoutesCommand(program: Command): void {
         const width = terminalWidth();
         return [
           `${path}: ${tree.routes.length} route${tree.routes.length === 1 ? '' : 's'}, tried in order; the first match wins unless it says continue`,
-          tree.routes.length ? table(rows, [{ key: '#', keep: true }, { key: 'match', header: 'MATCH' }, { key: 'to', header: 'TO' }, { key: 'then', header: 'THEN' }], width) : '',
+          tree.routes.length ? table(rows, [{ key: '#', keep: true }, { key: 'match', header: 'MATCH', flex: true }, { key: 'to', header: 'TO', flex: true }, { key: 'then', header: 'THEN', flex: true }], width) : '',
           tree.defaultRoute === null ? noDefault : '',
           cut(`destinations: ${destinations.map((d) => `${d.name} (${d.type})`).join(', ') || 'none'}`, width ?? Infinity),
         ]

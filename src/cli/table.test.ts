@@ -42,3 +42,15 @@ test('terminal width: the TTY, else $COLUMNS, else none', () => {
   assert.equal(terminalWidth({ isTTY: false }, {}), undefined);
   assert.equal(terminalWidth({ isTTY: false }, { COLUMNS: 'x' }), undefined);
 });
+
+test('free text gives way first; then droppable columns go, highest first; then everything but ids is cut', () => {
+  const cols = [{ key: 'id', keep: true }, { key: 'state', drop: 1 }, { key: 'title', flex: true }, { key: 'updated', drop: 2 }];
+  const wide = [{ id: '01JABCDEFGHJKMNPQRSTVWXYZ0', state: 'acknowledged', title: 'Disk full on the database host', updated: '2025-06-01 12:00:00' }];
+  assert.match(table(wide, cols, 85).split('\n')[1]!, /acknowledged  Disk full on the data… {2}2025-06-01 12:00:00$/, 'the title gave way, nothing dropped');
+  const t = table(wide, cols, 72);
+  for (const line of t.split('\n')) assert.ok([...line].length <= 72, line);
+  assert.match(t, /^ID\s+STATE\s+TITLE\n\S+\s+acknowledged\s+Disk full on the database host$/, 'UPDATED went first; the title has room again');
+  assert.match(table(wide, cols, 50).split('\n')[0]!, /^ID\s+TITLE$/);
+  assert.match(table(wide, cols, 34), /^ID\s+TITLE\n\S{26}\s+Disk …$/, 'last, the title is cut to its floor; the id stays whole');
+  assert.match(table(wide, cols).split('\n')[0]!, /UPDATED$/, 'nothing is dropped without a width');
+});
