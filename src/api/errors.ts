@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { FieldProblem } from '../domain/errors.ts';
+import { storageUnavailable } from '../storage/unavailable.ts';
 
 /** The one error type the HTTP layer answers with: `{ error: { code, message, details? } }`. */
 export class ApiError extends Error {
@@ -37,6 +38,8 @@ export function toApiError(err: FastifyError | ApiError | Error): ApiError {
     return new ApiError(400, 'invalid_json', `the body is not valid JSON: ${e.message.replace(/^Body is not valid JSON but content-type is set to 'application\/json'/, '').slice(0, 200) || 'parse error'}`);
   }
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new ApiError(e.statusCode, 'bad_request', e.message);
+  // Not our bug: the database is locked or the disk full. Callers (the CLI, scripts) should retry, not give up.
+  if (storageUnavailable(err)) return new ApiError(503, 'unavailable', 'tocsin cannot write to its database right now (locked, or the disk is full); retry shortly', undefined, { 'retry-after': '5' });
   return new ApiError(500, 'internal', 'internal error; see the tocsin log');
 }
 

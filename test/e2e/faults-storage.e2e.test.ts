@@ -200,6 +200,11 @@ describe('storage faults while running', () => {
     const ready = await http('GET', `${t.url}/readyz`);
     assert.equal(ready.status, 503);
     assert.match(ready.body.reason, /full/);
+    // The management API too: our database, not our bug — a 503 to retry, never a 500.
+    const firstAlert = (await http('GET', `${t.url}/api/v1/alerts?limit=500`, { token: ADMIN_TOKEN })).body.alerts.find((a: any) => a.dedup_key === before[0]);
+    const ack = await http('POST', `${t.url}/api/v1/alerts/${firstAlert.id}/acknowledge`, { token: ADMIN_TOKEN });
+    assert.equal(ack.status, 503, ack.text);
+    assert.equal(ack.body.error.code, 'unavailable');
     assert.equal((await http('GET', `${t.url}/metrics`)).status, 200);
     await waitFor('the bookkeeping to fail', () => t.output.some((l) => l.includes('recording the delivery outcome failed; retrying')));
 
