@@ -1,19 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { ADMIN_TOKEN, APP_TOKEN, BIN, Emulator, ROOT, freePort, gatewayConfig, http, startTocsin, tempDir, waitFor, writeConfig, type TocsinProcess } from '../harness.ts';
-
-/** Runs the CLI without blocking this process: the emulator in this process must keep answering meanwhile. */
-function tocsin(args: string[], env: Record<string, string> = {}, cwd = ROOT): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    p.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    p.on('close', (code) => resolve({ code, out, err }));
-  });
-}
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ADMIN_TOKEN, APP_TOKEN, BIN, Emulator, freePort, gatewayConfig, http, startTocsin, tempDir, waitFor, writeConfig, type TocsinProcess } from '../harness.ts';
+import { tocsin } from './cli-helpers.ts';
 
 describe('CLI', () => {
   let emu: Emulator;
@@ -42,23 +33,37 @@ describe('CLI', () => {
     assert.equal(r.code, 2);
     assert.match(r.err, /sources\.app\.token: must be at least 16 characters/);
     assert.match(r.err, /destinations\.d\.alert_source_config_id: the ID of the HTTP alert source/);
-    const none = await tocsin(['check-config'], { TOCSIN_CONFIG: '' }, tempDir());
+    const none = await tocsin(['check-config'], { TOCSIN_CONFIG: '' }, { cwd: tempDir() });
     assert.equal(none.code, 2);
     assert.match(none.err, /no config file/);
   });
 
-  test('test-connection sends firing then resolved with the stable key; a wrong token fails with the hint', async () => {
+  test('test-connection: by default one resolved event with the stable key (no alert raised); --fire fires then resolves; a wrong token fails with the hint', async () => {
+    const KEY = 'tocsin-connection-test-oncall';
+    const sentWithKey = async () => (await emu.requests()).filter((q) => q.body?.deduplication_key === KEY);
     const r = await tocsin(['test-connection', 'oncall', '--config', config]);
     assert.equal(r.code, 0, r.err + r.out);
-    assert.match(r.out, /firing\s+ok \(HTTP 202/);
-    assert.match(r.out, /resolved\s+ok \(HTTP 202/);
-    const alert = (await emu.alerts()).find((a) => a.deduplication_key === 'tocsin-connection-test-oncall');
+    assert.match(r.out, /^resolved ok \(HTTP 202, request_id [\w-]+\)/);
+    assert.match(r.out, /destination "oncall" works: URL, token and reachability checked with a resolved event for key tocsin-connection-test-oncall; no alert was raised \(--fire for a firing → resolved round trip\)\n$/);
+    const once = await sentWithKey();
+    assert.deepEqual(once.map((q) => [q.body.status, q.status]), [['resolved', 202]], 'exactly one event, resolved; nothing fired');
+    assert.equal((await emu.alerts()).filter((a) => a.deduplication_key === KEY).length, 0, 'incident.io opened no alert');
+
+    const json = JSON.parse((await tocsin(['test-connection', 'oncall', '--config', config, '--json'])).out);
+    assert.equal(json.ok, true);
+    assert.deepEqual(json.steps.map((s: { status: string; outcome: string; status_code: number }) => [s.status, s.outcome, s.status_code]), [['resolved', 'delivered', 202]]);
+
+    const fire = await tocsin(['test-connection', 'oncall', '--fire', '--config', config]);
+    assert.equal(fire.code, 0, fire.err + fire.out);
+    assert.match(fire.out, /^firing {3}ok \(HTTP 202.*\nresolved ok \(HTTP 202.*\ndestination "oncall" works \(deduplication key tocsin-connection-test-oncall\)\n$/);
+    assert.deepEqual((await sentWithKey()).slice(2).map((q) => q.body.status), ['firing', 'resolved']);
+    const alert = (await emu.alerts()).find((a) => a.deduplication_key === KEY);
     assert.equal(alert?.status, 'resolved');
 
     const wrong = writeConfig(dir, { ...gatewayConfig(emu, dir, 1), destinations: { oncall: { type: 'incident_io_alert_source', alert_source_config_id: emu.source.id, token: 'not-this-sources-token', base_url: emu.url } } }, 'wrong.yaml');
     const f = await tocsin(['test-connection', 'oncall', '--config', wrong]);
     assert.equal(f.code, 1);
-    assert.match(f.out, /FAILED \(HTTP 401, request_id [\w-]+\)/);
+    assert.match(f.out, /^resolved FAILED \(HTTP 401, request_id [\w-]+\)/);
     assert.match(f.out, /hint: The alert source token is wrong/);
     assert.equal((await tocsin(['test-connection', 'nope', '--config', config])).code, 2);
   });
@@ -104,11 +109,16 @@ test('npm start with no config: sandbox banner, and its curl line delivers to th
     const banner = await waitFor('banner', () => (err.includes('Resolve it') ? err : undefined), 20_000);
     assert.match(banner, /SANDBOX mode/);
     assert.match(banner, new RegExp(`emulator\\s+http://127.0.0.1:${emuPort}/_emulator/`));
+    assert.match(banner, new RegExp(`database\\s+${join(cwd, 'data', 'sandbox.db').replace(/[.\\/]/g, '\\$&')}\\s+\\(the sandbox's own\\)`));
+    assert.match(banner, /Other ports: TOCSIN_LISTEN=127\.0\.0\.1:8081 TOCSIN_EMULATOR_PORT=8091 npm start/);
     const curl = /curl -X POST (\S+) -H 'Authorization: Bearer (\S+)'/.exec(banner)!;
     const body = /-d '(.+)'/.exec(banner)![1]!;
     const r = await http('POST', curl[1]!, { token: curl[2]!, raw: body, headers: { 'content-type': 'application/json' } });
     assert.equal(r.status, 202);
     await waitFor('alert in the sandbox emulator', async () => (await http('GET', `http://127.0.0.1:${emuPort}/_emulator/alerts`)).body.alerts.length === 1);
+    // Its own database: ./data/tocsin.db, a live config's default, is left for the live config.
+    assert.ok(existsSync(join(cwd, 'data', 'sandbox.db')));
+    assert.ok(!existsSync(join(cwd, 'data', 'tocsin.db')));
   } finally {
     proc.kill('SIGTERM');
     await new Promise((r) => proc.once('exit', r));
