@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { CliError, EXIT } from './exit.ts';
 import { call } from './http-client.ts';
 import { adminToken, wholeNumber, withAdmin, type AdminOptions } from './options.ts';
@@ -45,11 +45,11 @@ function metadataSummary(metadata: unknown, width: number): string[] {
 function alertDetail(body: { alert: AlertView; transitions: Json[]; deliveries: Json[] }, width: number | undefined): string {
   const a = body.alert;
   const w = width ?? Infinity;
-  const field = (name: string, value: unknown) => cut(`  ${name.padEnd(14)}${cellText(value)}`, w);
+  const field = (name: string, value: unknown) => cut(`  ${name.padEnd(16)}${cellText(value)}`, w);
   const labels = Object.entries(a.labels ?? {}).map(([k, vs]) => `${k}=${vs.join(',')}`);
   const lines = [
     cut(`alert ${a.id}: ${a.title}`, w),
-    field('state', `${a.state} (episode ${String(a.episode)}, ${String(a.event_count)} events)`),
+    field('state', `${a.state} (episode ${String(a.episode)}, ${String(a.event_count)} event${a.event_count === 1 ? '' : 's'})`),
     field('severity', a.severity),
     field('source', a.source),
     field('dedup key', a.dedup_key),
@@ -86,7 +86,7 @@ function alertDetail(body: { alert: AlertView; transitions: Json[]; deliveries: 
 export function registerAlertCommands(program: Command): void {
   withAdmin(program.command('alerts'))
     .description('list alerts, most recently changed first')
-    .option('--status <status>', 'firing, acknowledged or resolved')
+    .addOption(new Option('--status <status>', 'only alerts in this state').choices(['firing', 'acknowledged', 'resolved']))
     .option('--source <name>', 'only this source')
     .option('--unrouted', 'only alerts that matched no route (delivered nowhere)')
     .option('--limit <n>', 'how many (the API is paged; this follows the pages)', wholeNumber(1), 50)

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { CliError, EXIT } from './exit.ts';
 import { call } from './http-client.ts';
 import { adminToken, withAdmin, wholeNumber, type AdminOptions } from './options.ts';
@@ -22,7 +22,7 @@ const DELIVERY_COLUMNS = [
 function deliveryDetail(body: { delivery: Json; attempts: Json[] }, width: number | undefined): string {
   const d = body.delivery;
   const w = width ?? Infinity;
-  const field = (name: string, value: unknown) => cut(`  ${name.padEnd(14)}${cellText(value)}`, w);
+  const field = (name: string, value: unknown) => cut(`  ${name.padEnd(16)}${cellText(value)}`, w);
   const lines = [
     `delivery ${String(d.id)} to ${String(d.destination)}: ${String(d.status)}`,
     field('alert', `${String(d.alert_id)} (episode ${String(d.episode)}; tocsin alert ${String(d.alert_id)})`),
@@ -76,7 +76,7 @@ function bulkSummary(r: BulkRetry, destination: string | undefined): string {
 export function registerDeliveryCommands(program: Command): void {
   withAdmin(program.command('deliveries'))
     .description('list deliveries, newest first; --status dead shows the dead letters')
-    .option('--status <status>', 'pending, in_flight, delivered, dead, skipped, superseded or orphaned')
+    .addOption(new Option('--status <status>', 'only deliveries in this state').choices(['pending', 'in_flight', 'delivered', 'dead', 'skipped', 'superseded', 'orphaned']))
     .option('--destination <name>', 'only this destination')
     .option('--alert <id>', 'only this alert')
     .option('--limit <n>', 'how many (the API is paged; this follows the pages)', wholeNumber(1), 50)

@@ -114,9 +114,9 @@ describe('CLI: reading and retrying', () => {
     const shown = await tocsin(['alert', osd17.id], env);
     assert.equal(shown.code, 0, shown.err);
     assert.match(shown.out, new RegExp(`^alert ${osd17.id}: Ceph OSD nearfull`));
-    assert.match(shown.out, /^ {2}routed to {5}storage, oncall$/m);
-    assert.match(shown.out, /^ {2}labels {8}.*team=storage/m);
-    assert.match(shown.out, /^ {2}labels {8}.*severity=critical/m);
+    assert.match(shown.out, /^ {2}routed to {7}storage, oncall$/m);
+    assert.match(shown.out, /^ {2}labels {10}.*team=storage/m);
+    assert.match(shown.out, /^ {2}labels {10}.*severity=critical/m);
     assert.match(shown.out, /^metadata\n {2}team = storage\n {2}region = eu-west-1$/m);
     assert.match(shown.out, /^transitions\nAT\s+EPISODE\s+KIND\s+FROM → TO\s+ACTOR\n.*\s1\s+created\s+- → firing\s+app$/m);
     assert.match(shown.out, /^\d+\s+storage\s+1\s+dead\s+firing\s+1\s+401\s/m);
@@ -130,7 +130,7 @@ describe('CLI: reading and retrying', () => {
     const d = await tocsin(['delivery', String(deadId)], env);
     assert.equal(d.code, 0, d.err);
     assert.match(d.out, new RegExp(`^delivery ${deadId} to storage: dead`));
-    assert.match(d.out, /^ {2}hint {10}The alert source token is wrong/m);
+    assert.match(d.out, /^ {2}hint {12}The alert source token is wrong/m);
     assert.match(d.out, /^attempts\nAT\s+OUTCOME\s+HTTP\s+MS\s+REQUEST_ID\s+ERROR\n\S+ \S+\s+failed\s+401\s+\d+\s+[\w-]+\s/m);
     assert.match(d.out, new RegExp(`send it again once fixed: tocsin retry ${deadId}$`, 'm'));
 
