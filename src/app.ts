@@ -19,6 +19,7 @@ import { ping } from './storage/migrations.ts';
 import type { AlertRow, Db } from './storage/schema.ts';
 import { openSqlite } from './storage/sqlite.ts';
 import { Startup } from './startup.ts';
+import { storageUnavailable } from './storage/unavailable.ts';
 
 export interface RunningApp {
   url: string;
@@ -89,7 +90,6 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
   };
   for (const d of (await createDestinations(config, logger)).values()) await startWorker(d);
 
-
   let routing: Routing = { routes: config.routes, destinations: new Set(config.destinations.keys()) };
   const ingestLog = logger.child({ component: 'ingest' });
   const ingestDeps = {
@@ -142,7 +142,12 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
       if (w) w.replace(d);
       else await startWorker(d);
     }
-    await reroute();
+    // The new config is in force from here; if storage is down, the rerouting waits for it rather than failing a
+    // reload whose workers already run.
+    await reroute().catch((e: unknown) => {
+      if (!storageUnavailable(e)) throw e;
+      void startup.untilStored('routing active alerts after the reload', reroute).catch((err: unknown) => logger.error({ err }, 'rerouting after the reload failed'));
+    });
   };
 
   const reloadNow = async (trigger: string, given?: Config): Promise<ReloadOutcome> => {

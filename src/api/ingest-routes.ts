@@ -92,7 +92,13 @@ function jsonOrSequence(scope: FastifyInstance) {
 }
 
 export function registerIngestRoutes(app: FastifyInstance, gw: Gateway, sns: SnsHttp = new SnsHttp()): void {
-  const maxBody = Math.max(gw.config().bodyLimit, ...[...gw.config().sources.values()].map((s) => s.bodyLimit));
+  // Fixed when the routes are registered, so it covers what a reload may bring: every source type's own default
+  // (an alertmanager source added later takes a storm group). Each source's own limit is checked per request.
+  const maxBody = Math.max(
+    gw.config().bodyLimit,
+    ...[...gw.config().sources.values()].map((s) => s.bodyLimit),
+    ...Object.values(sourceTypes).map((t) => t.defaultBodyLimit ?? 0),
+  );
 
   // Auth before the body is read: an unknown source and a wrong token get the same answer, and cost us nothing.
   // A token in the query string stays out of every log line: the server logs the path only (server.ts).
