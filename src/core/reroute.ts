@@ -2,7 +2,7 @@ import type { Clock } from '../domain/clock.ts';
 import type { Labels } from '../domain/labels.ts';
 import { route } from '../routing/routes.ts';
 import { listActiveAlerts, updateAlert } from '../storage/alerts-repo.ts';
-import { reconcileOrphans, recordTargets } from '../storage/deliveries-repo.ts';
+import { reconcileOrphans, recordTargets } from '../storage/destinations-repo.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { Routing } from './ingest.ts';
 import { enqueueFor, readList } from './outbox.ts';

@@ -212,7 +212,10 @@ export class DestinationWorker {
     const fields = { delivery: row.id, alert: row.alert_id };
     const history = await this.persist('reading the delivery history', fields, async () => {
       const stored = await loadDestinationState(db, destination.name, row.alert_id, row.episode);
-      const context: SendContext = { earlierAttemptMayHaveLanded: await earlierAttemptMayHaveLanded(db, row) };
+      // Only a resolve with nothing remembered can need it (to settle an unknown create): spare every other send
+      // the two history queries.
+      const unsettled = payload.status === 'resolved' && stored === undefined;
+      const context: SendContext = { earlierAttemptMayHaveLanded: unsettled && (await earlierAttemptMayHaveLanded(db, row)) };
       return { previous: stored ? (JSON.parse(stored) as JsonObject) : undefined, context };
     });
     if (!history.ok) return;

@@ -58,7 +58,8 @@ export interface SendContext {
   /**
    * An earlier attempt of this episode to this destination may have taken effect though tocsin never read its
    * answer (timeout, connection dropped after the request left, crash before the outcome was committed). Attempts
-   * the destination refused with a 4xx do not count: those certainly changed nothing.
+   * the destination refused with a 4xx do not count: those certainly changed nothing. Worked out only for a
+   * resolve with no remembered state (the one case it decides); false otherwise.
    */
   earlierAttemptMayHaveLanded: boolean;
 }
