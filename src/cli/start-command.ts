@@ -31,7 +31,8 @@ export function registerStartCommand(program: Command): void {
       process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection (a bug in tocsin; please report it): still running'));
       const app = await startApp(config, logger).catch((e: NodeJS.ErrnoException) => {
         if (e instanceof ConfigError) throw new CliError(`${origin}: ${e.message}`, EXIT.usage);
-        if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
+        // Only the listen call's own errors (they carry `syscall: 'listen'`): an EACCES from the database file is not a port problem.
+        if ((e.code === 'EADDRINUSE' || e.code === 'EACCES') && e.syscall === 'listen') {
           const change = sandbox ? sandboxListenHint : fromEnv ? 'set TOCSIN_LISTEN=host:port' : 'change listen in the config';
           throw new CliError(`cannot listen on ${config.listen.host}:${config.listen.port}: ${e.code === 'EADDRINUSE' ? 'the address is in use (is tocsin already running?)' : 'permission denied'}; ${change}`, EXIT.usage);
         }

@@ -15,7 +15,9 @@ function snsCandidates(body: Record<string, unknown>, insufficient: Insufficient
     const url = text(body.SubscribeURL);
     return {
       field: 'Type',
-      message: `an SNS subscription confirmation: tocsin does not confirm subscriptions itself; confirm it in the AWS console${url ? ` or open ${url}` : ''}`,
+      // The ingest route confirms signed SNS subscriptions before any parser runs (src/sns/): this is reached only
+      // by a body that calls itself a confirmation but did not come through that path (posted by hand, say).
+      message: `an SNS subscription confirmation that tocsin could not confirm itself; confirm it in the AWS console${url ? ` or open ${url}` : ''}`,
     };
   }
   if (body.Type !== 'Notification') return { field: 'Type', message: `SNS message of type "${String(body.Type)}" carries no alert` };
