@@ -6,7 +6,7 @@ import { contentOf, decide, mergeContent, type AlertContent, type IngestResultKi
 import { wellFormedEvent } from '../domain/normalize.ts';
 import { route, type Route } from '../routing/routes.ts';
 import { findAlertsByIdentity, insertAlert, insertTransition, touchAlert, updateAlert } from '../storage/alerts-repo.ts';
-import type { EnqueueResult } from '../storage/deliveries-repo.ts';
+import type { EnqueueResult } from '../storage/deliveries-enqueue.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { AlertRow, Tx } from '../storage/schema.ts';
 import { enqueueFor, readList } from './outbox.ts';

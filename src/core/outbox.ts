@@ -1,7 +1,7 @@
 import type { JsonObject } from '../domain/alert.ts';
 import { severityRank } from '../domain/alert.ts';
 import type { DeliveryPayload } from '../destinations/types.ts';
-import { enqueueDelivery, type EnqueueResult } from '../storage/deliveries-repo.ts';
+import { enqueueDelivery, type EnqueueResult } from '../storage/deliveries-enqueue.ts';
 import type { AlertRow, Tx } from '../storage/schema.ts';
 
 /** The alert state a delivery carries, taken from the stored row (so merged fields are sent, not the bare event). */

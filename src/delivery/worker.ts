@@ -2,16 +2,14 @@ import type { Logger } from 'pino';
 import type { JsonObject } from '../domain/alert.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Destination, DeliveryPayload, SendContext, SendOutcome } from '../destinations/types.ts';
+import { claimDeliveries, nextDueAt, requeueInFlight } from '../storage/deliveries-claim.ts';
 import {
   attemptsSince,
-  claimDeliveries,
   earlierAttemptMayHaveLanded,
   finishDelivery,
   loadDestinationState,
   newerPendingExists,
-  nextDueAt,
   recordAttempt,
-  requeueInFlight,
   saveDestinationState,
 } from '../storage/deliveries-repo.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';

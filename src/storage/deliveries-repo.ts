@@ -1,140 +1,5 @@
-import { sql, type Insertable } from 'kysely';
-import type { DeliveryAttemptsTable, DeliveryRow, DeliveryStatus, Executor, Tx } from './schema.ts';
-
-export interface EnqueueInput {
-  destination: string;
-  alertId: string;
-  episode: number;
-  payload: string;
-  /** `firing` or `resolved`: a resolve whose firing never left the queue cancels both. */
-  status: 'firing' | 'resolved';
-  priority: number;
-  now: number;
-  /** The alert was created in this transaction, so it has no deliveries yet: skip the lookup. */
-  newAlert?: boolean;
-  /** The destination is not configured (any more): the row is kept as `orphaned` until it is. */
-  orphaned?: boolean;
-}
-
-export type EnqueueResult = 'inserted' | 'coalesced' | 'resolved_before_delivery';
-
-/**
- * The outbox rule (DESIGN.md): one pending row per (destination, alert). A newer state replaces a pending row's
- * payload; a row in flight is never rewritten, so the newer state queues behind it and order per alert holds.
- * Rows of an older episode are not merged with a new episode: incident.io must see the resolve, then a new alert.
- */
-export async function enqueueDelivery(db: Executor, input: EnqueueInput): Promise<EnqueueResult> {
-  const pending = input.newAlert
-    ? undefined
-    : await db
-    .selectFrom('deliveries')
-    .select(['id', 'episode', 'attempts'])
-    .where('destination', '=', input.destination)
-    .where('alert_id', '=', input.alertId)
-    .where('status', 'in', ['pending', 'orphaned'])
-    .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  if (pending && pending.episode === input.episode) {
-    if (input.status === 'resolved' && pending.attempts === 0) {
-      const reached = await db
-        .selectFrom('deliveries')
-        .select('id')
-        .where('destination', '=', input.destination)
-        .where('alert_id', '=', input.alertId)
-        .where('episode', '=', input.episode)
-        .where((eb) => eb.or([eb('attempts', '>', 0), eb('status', 'in', ['delivered', 'in_flight'])]))
-        .limit(1)
-        .executeTakeFirst();
-      if (!reached) {
-        // incident.io never heard of this episode: sending it now would only open and close an alert at once.
-        await db
-          .updateTable('deliveries')
-          .set({ status: 'skipped', payload: input.payload, hint: 'resolved before delivery', updated_at: input.now })
-          .where('id', '=', pending.id)
-          .execute();
-        return 'resolved_before_delivery';
-      }
-    }
-    await db
-      .updateTable('deliveries')
-      .set({ payload: input.payload, priority: input.priority, updated_at: input.now })
-      .where('id', '=', pending.id)
-      .execute();
-    return 'coalesced';
-  }
-  await db
-    .insertInto('deliveries')
-    .values({
-      destination: input.destination,
-      alert_id: input.alertId,
-      episode: input.episode,
-      status: input.orphaned ? 'orphaned' : 'pending',
-      payload: input.payload,
-      priority: input.priority,
-      attempts: 0,
-      next_attempt_at: input.now,
-      created_at: input.now,
-      updated_at: input.now,
-    })
-    .execute();
-  return 'inserted';
-}
-
-/**
- * Takes due rows of one destination and marks them in flight. A row waits while an older row of the same alert is
- * still pending or in flight (per-alert order), and no alert has two rows in flight. Most severe first, then oldest.
- * Runs inside the caller's transaction, so the select and the update see the same rows.
- */
-export async function claimDeliveries(tx: Tx, destination: string, limit: number, now: number): Promise<DeliveryRow[]> {
-  if (limit <= 0) return [];
-  const due = await tx
-    .selectFrom('deliveries as d')
-    .select('d.id')
-    .where('d.destination', '=', destination)
-    .where('d.status', '=', 'pending')
-    .where('d.next_attempt_at', '<=', now)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('deliveries as e')
-            .select('e.id')
-            .whereRef('e.alert_id', '=', 'd.alert_id')
-            .whereRef('e.destination', '=', 'd.destination')
-            .where((eb) => eb.or([eb('e.status', '=', 'in_flight'), eb.and([eb('e.status', '=', 'pending'), eb('e.id', '<', eb.ref('d.id'))])])),
-        ),
-      ),
-    )
-    .orderBy('d.priority', 'desc')
-    .orderBy('d.id')
-    .limit(limit)
-    .execute();
-  if (due.length === 0) return [];
-  const claimed = await tx
-    .updateTable('deliveries')
-    .set((eb) => ({ status: 'in_flight', attempts: eb('attempts', '+', 1), updated_at: now }))
-    .where(
-      'id',
-      'in',
-      due.map((r) => r.id),
-    )
-    .returningAll()
-    .execute();
-  // RETURNING has no order: hand rows back in claim order, so the most severe is sent first.
-  const rank = new Map(due.map((r, i) => [r.id, i]));
-  return claimed.sort((a, b) => rank.get(a.id)! - rank.get(b.id)!);
-}
-
-/** When the next pending row of a destination becomes due, so an idle worker knows how long it may sleep. */
-export async function nextDueAt(db: Executor, destination: string): Promise<number | undefined> {
-  const row = await db
-    .selectFrom('deliveries')
-    .select((eb) => eb.fn.min('next_attempt_at').as('at'))
-    .where('destination', '=', destination)
-    .where('status', '=', 'pending')
-    .executeTakeFirst();
-  return row?.at == null ? undefined : Number(row.at);
-}
+import type { Insertable } from 'kysely';
+import type { DeliveryAttemptsTable, DeliveryRow, DeliveryStatus, Executor } from './schema.ts';
 
 export interface Finish {
   status: DeliveryStatus;
@@ -199,17 +64,6 @@ export async function attemptsSince(db: Executor, destination: string, since: nu
   return Number(r?.n ?? 0);
 }
 
-/**
- * After a crash, rows left in flight may or may not have reached incident.io. Sending them again is safe: every
- * send carries the same deduplication or idempotency key.
- */
-export async function requeueInFlight(db: Executor, now: number, destination?: string): Promise<number> {
-  let q = db.updateTable('deliveries').set({ status: 'pending', next_attempt_at: now, updated_at: now }).where('status', '=', 'in_flight');
-  if (destination) q = q.where('destination', '=', destination);
-  const r = await q.executeTakeFirst();
-  return Number(r.numUpdatedRows);
-}
-
 export interface DeliveryFilter {
   status?: DeliveryStatus | undefined;
   destination?: string | undefined;
@@ -243,17 +97,6 @@ export async function queueDepths(db: Executor): Promise<{ destination: string; 
     .groupBy(['destination', 'status'])
     .execute();
   return rows.map((r) => ({ destination: r.destination, status: r.status, n: Number(r.n) }));
-}
-
-/** Oldest-first count of what a destination still has to send, for the storm bound and /metrics. */
-export async function pendingCount(db: Executor, destination: string): Promise<number> {
-  const r = await db
-    .selectFrom('deliveries')
-    .select(sql<number>`count(*)`.as('n'))
-    .where('destination', '=', destination)
-    .where('status', 'in', ['pending', 'in_flight'])
-    .executeTakeFirst();
-  return Number(r?.n ?? 0);
 }
 
 export async function loadDestinationState(db: Executor, destination: string, alertId: string, episode: number): Promise<string | undefined> {

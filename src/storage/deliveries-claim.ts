@@ -1,0 +1,79 @@
+import { sql } from 'kysely';
+import type { DeliveryRow, Executor, Tx } from './schema.ts';
+
+/**
+ * Takes due rows of one destination and marks them in flight. A row waits while an older row of the same alert is
+ * still pending or in flight (per-alert order), and no alert has two rows in flight. Most severe first, then oldest.
+ * Runs inside the caller's transaction, so the select and the update see the same rows.
+ */
+export async function claimDeliveries(tx: Tx, destination: string, limit: number, now: number): Promise<DeliveryRow[]> {
+  if (limit <= 0) return [];
+  const due = await tx
+    .selectFrom('deliveries as d')
+    .select('d.id')
+    .where('d.destination', '=', destination)
+    .where('d.status', '=', 'pending')
+    .where('d.next_attempt_at', '<=', now)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('deliveries as e')
+            .select('e.id')
+            .whereRef('e.alert_id', '=', 'd.alert_id')
+            .whereRef('e.destination', '=', 'd.destination')
+            .where((eb) => eb.or([eb('e.status', '=', 'in_flight'), eb.and([eb('e.status', '=', 'pending'), eb('e.id', '<', eb.ref('d.id'))])])),
+        ),
+      ),
+    )
+    .orderBy('d.priority', 'desc')
+    .orderBy('d.id')
+    .limit(limit)
+    .execute();
+  if (due.length === 0) return [];
+  const claimed = await tx
+    .updateTable('deliveries')
+    .set((eb) => ({ status: 'in_flight', attempts: eb('attempts', '+', 1), updated_at: now }))
+    .where(
+      'id',
+      'in',
+      due.map((r) => r.id),
+    )
+    .returningAll()
+    .execute();
+  // RETURNING has no order: hand rows back in claim order, so the most severe is sent first.
+  const rank = new Map(due.map((r, i) => [r.id, i]));
+  return claimed.sort((a, b) => rank.get(a.id)! - rank.get(b.id)!);
+}
+
+/** When the next pending row of a destination becomes due, so an idle worker knows how long it may sleep. */
+export async function nextDueAt(db: Executor, destination: string): Promise<number | undefined> {
+  const row = await db
+    .selectFrom('deliveries')
+    .select((eb) => eb.fn.min('next_attempt_at').as('at'))
+    .where('destination', '=', destination)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return row?.at == null ? undefined : Number(row.at);
+}
+
+/**
+ * After a crash, rows left in flight may or may not have reached incident.io. Sending them again is safe: every
+ * send carries the same deduplication or idempotency key.
+ */
+export async function requeueInFlight(db: Executor, now: number, destination?: string): Promise<number> {
+  let q = db.updateTable('deliveries').set({ status: 'pending', next_attempt_at: now, updated_at: now }).where('status', '=', 'in_flight');
+  if (destination) q = q.where('destination', '=', destination);
+  const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Oldest-first count of what a destination still has to send, for the storm bound and /metrics. */
+export async function pendingCount(db: Executor, destination: string): Promise<number> {
+  const r = await db
+    .selectFrom('deliveries')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('destination', '=', destination)
+    .where('status', 'in', ['pending', 'in_flight'])
+    .executeTakeFirst();
+  return Number(r?.n ?? 0);
+}
