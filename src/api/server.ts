@@ -13,6 +13,22 @@ const pathOf = (url: string) => url.split('?')[0];
 /** Polled every few seconds by probes and scrapers: at info they would drown the lines that matter. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
+/**
+ * Readiness answers from what storage last showed (storage/write-health.ts); should even that stall (a hung disk),
+ * a probe still gets its answer in time: not ready.
+ */
+const READY_WITHIN_MS = 1000;
+
+async function readyWithin(gw: Gateway, ms: number): Promise<{ ok: boolean; reason?: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<{ ok: false; reason: string }>((r) => (timer = setTimeout(() => r({ ok: false, reason: `storage did not answer within ${ms} ms` }), ms)));
+  try {
+    return await Promise.race([gw.ready(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function buildServer(gw: Gateway, logger: Logger): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -36,7 +52,7 @@ export function buildServer(gw: Gateway, logger: Logger): FastifyInstance {
 
   app.get('/healthz', async () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
-    const r = await gw.ready();
+    const r = await readyWithin(gw, READY_WITHIN_MS);
     return reply.code(r.ok ? 200 : 503).send(r.ok ? { status: 'ready' } : { status: 'not_ready', reason: r.reason });
   });
   app.get('/metrics', async (_request, reply) => {

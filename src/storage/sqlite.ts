@@ -25,6 +25,20 @@ function withStatementCache(raw: BetterSqlite3.Database) {
   };
 }
 
+/**
+ * SQLite's busy wait is a synchronous sleep: while another process holds the write lock, the whole event loop would
+ * stand still for this long (health checks, reads, every request). So SQLite waits only briefly; waiting longer is
+ * done asynchronously by the group commit, which runs a transaction that met the lock again after a pause.
+ */
+export const BUSY_TIMEOUT_MS = 20;
+
+const files = new WeakMap<Db, string>();
+
+/** The file behind an SQLite database opened here (undefined in memory): readiness checks its disk's free space. */
+export function databaseFile(db: Db): string | undefined {
+  return files.get(db);
+}
+
 export interface SqliteOptions {
   path: string;
 }
@@ -39,7 +53,7 @@ export async function openSqlite(options: SqliteOptions): Promise<Db> {
   try {
     raw.pragma('journal_mode = WAL');
     raw.pragma('synchronous = FULL');
-    raw.pragma('busy_timeout = 5000');
+    raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     raw.pragma('foreign_keys = ON');
   } catch (e) {
     // Start retries a locked or full database: each failed try must not leave a connection open.
@@ -53,5 +67,6 @@ export async function openSqlite(options: SqliteOptions): Promise<Db> {
     await db.destroy();
     throw e;
   }
+  if (options.path !== ':memory:') files.set(db, options.path);
   return db;
 }

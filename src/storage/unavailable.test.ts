@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { describeStorageError, storageUnavailable } from './unavailable.ts';
+import { describeStorageError, storageBusy, storageUnavailable } from './unavailable.ts';
 
 const sqliteError = (code: string, message: string) => Object.assign(new Error(message), { code });
 
@@ -27,4 +27,17 @@ test('storage outages are told apart from bugs', () => {
 test('the masked rollback error is described for people', () => {
   assert.match(describeStorageError(sqliteError('SQLITE_ERROR', 'cannot rollback - no transaction is active')), /disk \(or database\) is full/);
   assert.equal(describeStorageError(sqliteError('SQLITE_BUSY', 'database is locked')), 'database is locked');
+});
+
+test('a locked database (worth running the transaction again) is told apart from other outages', () => {
+  const cases: [unknown, boolean][] = [
+    [sqliteError('SQLITE_BUSY', 'database is locked'), true],
+    [sqliteError('SQLITE_BUSY_SNAPSHOT', 'database is locked'), true],
+    [new Error('database migration failed', { cause: sqliteError('SQLITE_BUSY', 'database is locked') }), true],
+    [sqliteError('SQLITE_FULL', 'database or disk is full'), false],
+    [sqliteError('SQLITE_READONLY', 'attempt to write a readonly database'), false],
+    [sqliteError('SQLITE_IOERR_WRITE', 'disk I/O error'), false],
+    [new TypeError('undefined is not a function'), false],
+  ];
+  for (const [e, want] of cases) assert.equal(storageBusy(e), want, (e as Error).message);
 });

@@ -21,6 +21,19 @@ export function storageUnavailable(e: unknown): boolean {
   return false;
 }
 
+/**
+ * Another connection holds the write lock (SQLITE_BUSY and its extended codes, BUSY_SNAPSHOT included). Unlike a
+ * full disk this clears in moments, and a transaction that met it did nothing: it is worth running again, after a
+ * pause that lets the event loop serve everything else (group-commit.ts).
+ */
+export function storageBusy(e: unknown): boolean {
+  for (let cause = e, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) return true;
+  }
+  return false;
+}
+
 /** A line for people: what went wrong with storage, with SQLite's masked first error spelled out. */
 export function describeStorageError(e: unknown): string {
   const message = e instanceof Error ? e.message : String(e);
