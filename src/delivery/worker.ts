@@ -14,7 +14,8 @@ import {
 } from '../storage/deliveries-repo.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { Db, DeliveryRow, Tx } from '../storage/schema.ts';
-import { backoffMs, nextAttemptDelay, STORAGE_BACKOFF, type BackoffOptions } from './retry-policy.ts';
+import { RetryAfterCap } from './overlong-waits.ts';
+import { backoffMs, DEFAULT_MAX_RETRY_AFTER_MS, planRetry, STORAGE_BACKOFF, timerMs, type BackoffOptions, type RetryAfter } from './retry-policy.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 export interface DeliveryObserver {
@@ -33,6 +34,8 @@ export interface WorkerOptions {
   observer: DeliveryObserver;
   concurrency: number;
   maxRetryAgeMs: number;
+  /** The longest Retry-After honoured (delivery.max_retry_after); DEFAULT_MAX_RETRY_AFTER_MS when not given. */
+  maxRetryAfterMs?: number;
   pollIntervalMs: number;
   backoff: BackoffOptions;
 }
@@ -56,9 +59,11 @@ export class DestinationWorker {
   private loop: Promise<void> | undefined;
   /** Aborted by stop(): ends the storage backoff waits of sends still in flight. */
   private stopping = new AbortController();
+  private readonly retryAfterCap: RetryAfterCap;
 
   constructor(private readonly o: WorkerOptions) {
     this.destination = o.destination;
+    this.retryAfterCap = new RetryAfterCap(o.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS, o.logger);
   }
 
   get name(): string {
@@ -106,7 +111,8 @@ export class DestinationWorker {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const t = setTimeout(done, Math.max(0, ms));
+      // Clamped: past 2^31-1 ms setTimeout fires at once (and warns), which turned a long wait into a busy loop.
+      const t = setTimeout(done, timerMs(ms));
       function done() {
         clearTimeout(t);
         resolve();
@@ -120,7 +126,7 @@ export class DestinationWorker {
     const signal = this.stopping.signal;
     if (signal.aborted) return Promise.resolve();
     return new Promise((resolve) => {
-      const t = setTimeout(done, ms);
+      const t = setTimeout(done, timerMs(ms));
       signal.addEventListener('abort', done, { once: true });
       function done() {
         clearTimeout(t);
@@ -229,14 +235,15 @@ export class DestinationWorker {
     const now = clock.now();
     const latencyMs = Math.round(now - started);
     observer.attempt(destination.name, outcome.kind, latencyMs);
+    const retryAfter = this.retryAfterCap.apply(destination.name, outcome, started, now);
     if (outcome.kind === 'retry' && outcome.statusCode === 429) {
       // The limit is per alert source: everything to this destination waits, not just this alert.
       this.bucket!.drain();
-      this.pausedUntil = Math.max(this.pausedUntil, now + (outcome.retryAfterMs ?? 1000));
+      this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfter?.waitMs ?? 1000));
     }
     // The send happened: its outcome must reach the database, however long storage takes to come back.
     const recorded = await this.persist('recording the delivery outcome', { ...fields, outcome: outcome.kind }, () =>
-      this.o.commits.run((tx) => this.record(tx, row, outcome, started, now, latencyMs)),
+      this.o.commits.run((tx) => this.record(tx, row, outcome, retryAfter, started, now, latencyMs)),
     );
     if (!recorded.ok) return;
     const status = recorded.value;
@@ -247,7 +254,7 @@ export class DestinationWorker {
   }
 
   /** The attempt, its outcome and any destination state, committed together. Returns the row's new status. */
-  private async record(tx: Tx, row: DeliveryRow, outcome: SendOutcome, started: number, now: number, latencyMs: number): Promise<DeliveryRow['status']> {
+  private async record(tx: Tx, row: DeliveryRow, outcome: SendOutcome, retryAfter: RetryAfter | undefined, started: number, now: number, latencyMs: number): Promise<DeliveryRow['status']> {
     const name = this.destination.name;
     await recordAttempt(tx, {
       delivery_id: row.id,
@@ -270,18 +277,17 @@ export class DestinationWorker {
         return 'dead';
       case 'retry': {
         if (outcome.state) await saveDestinationState(tx, name, row.alert_id, row.episode, JSON.stringify(outcome.state), now);
-        if (now - row.created_at > this.o.maxRetryAgeMs) {
-          const hours = Math.round(this.o.maxRetryAgeMs / 3_600_000);
-          const hint = `Gave up after retrying for ${hours}h (delivery.max_retry_age). Retry it once the destination is reachable.`;
-          await finishDelivery(tx, row.id, { ...common, status: 'dead', error: outcome.error, hint });
+        const { maxRetryAgeMs, random, backoff } = this.o;
+        const plan = planRetry({ now, createdAt: row.created_at, attempts: row.attempts, retryAfter, maxRetryAgeMs, backoff, random });
+        if (plan.kind === 'give_up') {
+          await finishDelivery(tx, row.id, { ...common, status: 'dead', error: outcome.error, hint: plan.hint });
           return 'dead';
         }
         if (await newerPendingExists(tx, row)) {
           await finishDelivery(tx, row.id, { ...common, status: 'superseded', error: outcome.error, hint: 'a newer state of this alert is queued behind it' });
           return 'superseded';
         }
-        const delay = nextAttemptDelay(row.attempts, outcome.retryAfterMs, this.o.random, this.o.backoff);
-        await finishDelivery(tx, row.id, { ...common, status: 'pending', nextAttemptAt: now + delay, error: outcome.error, hint: null });
+        await finishDelivery(tx, row.id, { ...common, status: 'pending', nextAttemptAt: plan.at, error: outcome.error, hint: null });
         return 'pending';
       }
     }
