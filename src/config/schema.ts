@@ -70,6 +70,8 @@ export const configSchema = z
         concurrency: z.number().int().min(1).max(64).default(4),
         /** A delivery still failing after this long is dead-lettered rather than retried for ever. */
         max_retry_age: duration.default('24h'),
+        /** The longest Retry-After honoured: a server asking for more is retried after this (and logged once). */
+        max_retry_after: duration.default('10m'),
         poll_interval: duration.default('1s'),
         /** First retry delay; doubles per attempt (with jitter) up to retry_max_delay. */
         retry_base_delay: duration.default('1s'),
