@@ -36,5 +36,7 @@ const WORDS: Record<string, Severity> = {
 export function severityFromWord(word: unknown, map?: Readonly<Record<string, Severity>>): Severity | undefined {
   if (typeof word !== 'string' && typeof word !== 'number') return undefined;
   const key = String(word).trim().toLowerCase();
-  return map?.[key] ?? WORDS[key];
+  // Own keys only: "constructor" or "__proto__" as a severity would otherwise find what every object inherits.
+  if (map && Object.hasOwn(map, key)) return map[key];
+  return Object.hasOwn(WORDS, key) ? WORDS[key] : undefined;
 }

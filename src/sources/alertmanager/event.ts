@@ -72,7 +72,7 @@ export function notifiedAlertEvent(
   extra: JsonObject = {},
   severityMap?: Readonly<Record<string, Severity>>,
 ): AlertEvent {
-  const rawSeverity = alert.labels[severityLabel];
+  const rawSeverity = Object.hasOwn(alert.labels, severityLabel) ? alert.labels[severityLabel] : undefined;
   const severity = severityFromWord(rawSeverity, severityMap);
   const metadata: JsonObject = {};
   if (alert.labels.alertname !== undefined) metadata.alertname = alert.labels.alertname;

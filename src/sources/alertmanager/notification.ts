@@ -4,7 +4,7 @@ import { ok, type FieldProblem, type ParseOutcome } from '../../domain/errors.ts
 import { grafanaAlertEvents, grafanaFields } from '../grafana/event.ts';
 import { isLegacyGrafana, parseLegacyGrafana } from '../grafana/legacy.ts';
 import { isTestNotification, looksLikeGrafana, TEST_NOTIFICATION_WARNING } from '../grafana/shape.ts';
-import { MAX_PROBLEMS, problemsOf } from '../problems.ts';
+import { echo, MAX_PROBLEMS, problemsOf } from '../problems.ts';
 import type { ParsedBatch } from '../types.ts';
 import { notifiedAlertEvent, type NotificationGroup } from './event.ts';
 import { labelsFingerprint } from './fingerprint.ts';
@@ -68,7 +68,7 @@ function flavourOf(version: string | number | undefined, body: Record<string, un
   const major = String(version).split('.')[0];
   if (major === '4') return 'alertmanager';
   if (major === '1') return 'grafana';
-  return { field: 'version', message: `unsupported webhook version "${version}": expected "4" (Alertmanager) or "1" (Grafana)` };
+  return { field: 'version', message: `unsupported webhook version "${echo(version)}": expected "4" (Alertmanager) or "1" (Grafana)` };
 }
 
 export interface NotificationContext {

@@ -20,6 +20,11 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 const scalarText = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined);
 const cut = (s: string, max: number) => (s.length > max ? `${s.slice(0, max - 1)}…` : s);
 const firstLine = (s: string) => s.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== '');
+/**
+ * Sets a key as data, as JSON.parse does. Plain assignment of a "__proto__" key (a body parsed without Fastify's
+ * guard, a unit test) would replace the object's prototype instead, and the key would vanish from the metadata.
+ */
+const put = (o: JsonObject, key: string, value: JsonValue) => Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
 
 interface Reader {
   problem: (name: string, message: string) => void;
@@ -76,7 +81,7 @@ function descriptionOf(v: unknown, r: Reader): string | undefined {
  */
 function toEvent(source: string, a: Record<string, unknown>, severityMap: Readonly<Record<string, Severity>> | undefined, r: Reader): AlertEvent | undefined {
   const metadata: JsonObject = {};
-  if (isObject(a.metadata)) Object.assign(metadata, a.metadata as JsonObject);
+  if (isObject(a.metadata)) for (const [k, v] of Object.entries(a.metadata)) put(metadata, k, v as JsonValue);
   else if (a.metadata !== undefined && a.metadata !== null) {
     metadata.value = a.metadata as JsonValue;
     r.warn('metadata is not an object: kept as metadata.value');
@@ -84,7 +89,7 @@ function toEvent(source: string, a: Record<string, unknown>, severityMap: Readon
   // An unknown field is something the sender wanted said: it reaches incident.io in the metadata (where routes
   // see it too) rather than costing the page. A metadata key of the same name wins.
   const unknown = Object.keys(a).filter((k) => !FIELDS.has(k));
-  for (const k of unknown) if (!(k in metadata)) metadata[k] = a[k] as JsonValue;
+  for (const k of unknown) if (!Object.hasOwn(metadata, k)) put(metadata, k, a[k] as JsonValue);
   if (unknown.length) r.warn(`unknown field(s) ${unknown.map((k) => cut(k, 40)).join(', ')}: kept in metadata`);
 
   const key = keyOf(a.dedup_key, r);

@@ -1,4 +1,5 @@
 import type { FieldProblem, ParseOutcome } from '../../domain/errors.ts';
+import { echo } from '../problems.ts';
 
 /** One node's result from run_results.json, or one source's from sources.json / freshness.json. */
 export interface DbtResult {
@@ -87,7 +88,7 @@ function readArtifact(raw: unknown, kind: DbtArtifact['kind'], prefix: string, p
   if (!isObject(raw)) return void problems.push({ field: prefix || '(body)', message: 'must be a JSON object' });
   const schema = schemaOf(raw);
   if (schema !== undefined && kindOf(schema) !== kind) {
-    return void problems.push({ field: at('metadata.dbt_schema_version'), message: `expected a ${kind === 'run_results' ? 'run_results.json' : 'sources.json'}, got ${schema}` });
+    return void problems.push({ field: at('metadata.dbt_schema_version'), message: `expected a ${kind === 'run_results' ? 'run_results.json' : 'sources.json'}, got ${echo(schema)}` });
   }
   if (!Array.isArray(raw.results)) return void problems.push({ field: at('results'), message: raw.results === undefined ? 'required' : 'must be an array' });
   const meta = isObject(raw.metadata) ? raw.metadata : {};
@@ -118,7 +119,7 @@ export function readUpload(body: unknown): ParseOutcome<DbtUpload> {
   if (schema !== undefined) {
     const kind = kindOf(schema);
     if (kind === 'manifest') return fail('metadata.dbt_schema_version', 'a manifest alone carries no results: send { run_results, manifest }');
-    if (kind === 'unknown') return fail('metadata.dbt_schema_version', `not a dbt run_results.json or sources.json: ${schema}`);
+    if (kind === 'unknown') return fail('metadata.dbt_schema_version', `not a dbt run_results.json or sources.json: ${echo(schema)}`);
     const artifact = readArtifact(body, kind, '', problems);
     return problems.length || !artifact ? { ok: false, problems } : { ok: true, value: { artifacts: [artifact] } };
   }
@@ -138,7 +139,7 @@ export function readUpload(body: unknown): ParseOutcome<DbtUpload> {
   if (body.manifest !== undefined && body.manifest !== null) {
     if (!isObject(body.manifest)) problems.push({ field: 'manifest', message: 'must be a JSON object (a manifest.json or the subset tocsin dbt sends)' });
     else if (schemaOf(body.manifest) !== undefined && kindOf(schemaOf(body.manifest)!) !== 'manifest') {
-      problems.push({ field: 'manifest.metadata.dbt_schema_version', message: `expected a manifest, got ${schemaOf(body.manifest)}` });
+      problems.push({ field: 'manifest.metadata.dbt_schema_version', message: `expected a manifest, got ${echo(schemaOf(body.manifest))}` });
     } else upload.manifest = body.manifest;
   }
   return problems.length ? { ok: false, problems } : { ok: true, value: upload };

@@ -52,7 +52,9 @@ const DATASOURCE_ALERTS: Record<string, string> = { DatasourceNoData: 'no data',
 function grafanaTitle(alert: NotifiedAlert, severityLabel: string): string {
   // The folder names where the rule lives, not which instance fires: it would only lengthen every title.
   const skip = [severityLabel, 'grafana_folder'];
-  const what = DATASOURCE_ALERTS[alert.labels.alertname ?? ''];
+  const name = alert.labels.alertname ?? '';
+  // Own keys only: an alertname such as "toString" is a rule's name, not a function to put in the title.
+  const what = Object.hasOwn(DATASOURCE_ALERTS, name) ? DATASOURCE_ALERTS[name] : undefined;
   const rule = alert.labels.rulename;
   if (what && rule && !alert.annotations.summary?.trim()) {
     return titleFromLabels(alert.labels, [...skip, 'rulename', 'datasource_uid', 'ref_id'], `${rule}: ${what}`);

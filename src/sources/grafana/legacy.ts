@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AlertEvent, EventStatus, JsonObject, Severity } from '../../domain/alert.ts';
+import type { AlertEvent, EventStatus, JsonObject, JsonValue, Severity } from '../../domain/alert.ts';
 import { ok, type ParseOutcome } from '../../domain/errors.ts';
 import { httpUrl } from '../http-url.ts';
 import { MAX_PROBLEMS, problemsOf } from '../problems.ts';
@@ -58,7 +58,7 @@ export function parseLegacyGrafana(body: Record<string, unknown>, ctx: LegacyCon
   // `title` is "[Alerting] <rule>" or "[OK] <rule>": the rule name without the state is what stays the same.
   const name = b.ruleName?.trim() || b.title?.replace(/^\[[^\]]*\]\s*/, '').trim() || `Grafana rule ${b.ruleId}`;
   const labels: Record<string, string> = { alertname: name, ...tags };
-  const rawSeverity = labels[ctx.severityLabel];
+  const rawSeverity = Object.hasOwn(labels, ctx.severityLabel) ? labels[ctx.severityLabel] : undefined;
   const severity = severityFromWord(rawSeverity, ctx.severityMap);
 
   const metadata: JsonObject = { rule_id: b.ruleId, rule_name: name, state: b.state };
@@ -67,7 +67,8 @@ export function parseLegacyGrafana(body: Record<string, unknown>, ctx: LegacyCon
   if (b.panelId !== undefined) metadata.panel_id = b.panelId;
   if (Object.keys(tags).length) metadata.tags = tags;
   if (rawSeverity !== undefined && severity === undefined) metadata.raw_severity = rawSeverity;
-  if (b.evalMatches?.length) metadata.eval_matches = JSON.parse(JSON.stringify(b.evalMatches)) as JsonObject[];
+  // Already JSON (a parsed body): no copy through JSON.stringify, which overflows the stack on a value nested ~10,000 deep.
+  if (b.evalMatches?.length) metadata.eval_matches = b.evalMatches as JsonValue[];
   const image = httpUrl(b.imageUrl);
   if (image) metadata.image_url = image;
   if (test) metadata.test_notification = true;

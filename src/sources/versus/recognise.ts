@@ -1,5 +1,6 @@
 import type { Severity } from '../../domain/alert.ts';
 import type { FieldProblem } from '../../domain/errors.ts';
+import { echo } from '../problems.ts';
 import { alertGroupCandidates, isGrafana } from './alert-groups.ts';
 import { isObject, text, type Candidate, type Recognised } from './candidate.ts';
 import { cloudWatchCandidate, isCloudWatchAlarm, type InsufficientData } from './cloudwatch.ts';
@@ -17,10 +18,10 @@ function snsCandidates(body: Record<string, unknown>, insufficient: Insufficient
       field: 'Type',
       // The ingest route confirms signed SNS subscriptions before any parser runs (src/sns/): this is reached only
       // by a body that calls itself a confirmation but did not come through that path (posted by hand, say).
-      message: `an SNS subscription confirmation that tocsin could not confirm itself; confirm it in the AWS console${url ? ` or open ${url}` : ''}`,
+      message: `an SNS subscription confirmation that tocsin could not confirm itself; confirm it in the AWS console${url ? ` or open ${echo(url, 500)}` : ''}`,
     };
   }
-  if (body.Type !== 'Notification') return { field: 'Type', message: `SNS message of type "${String(body.Type)}" carries no alert` };
+  if (body.Type !== 'Notification') return { field: 'Type', message: `SNS message of type "${echo(body.Type)}" carries no alert` };
   let message: unknown = body.Message;
   try {
     message = JSON.parse(String(body.Message));
@@ -46,8 +47,10 @@ export function recognise(body: unknown, source: string, insufficient: Insuffici
       }
       if (isCloudWatchAlarm(item)) return { shape: 'cloudwatch', candidates: [cloudWatchCandidate(item, path, insufficient)] };
       if (isAlertGroup(item)) {
-        const candidates = alertGroupCandidates(item, source, severityMap).map((c) => ({ ...c, field: path ? `${path}.${c.field}` : c.field }));
-        return { shape: isGrafana(item) ? 'grafana' : 'alertmanager', candidates };
+        const read = alertGroupCandidates(item, source, severityMap);
+        const at = (field: string) => (path ? `${path}.${field}` : field);
+        if (!Array.isArray(read)) return { field: at(read.field), message: read.message };
+        return { shape: isGrafana(item) ? 'grafana' : 'alertmanager', candidates: read.map((c) => ({ ...c, field: at(c.field) })) };
       }
       if (isSentry(item)) {
         const c = sentryCandidate(item, severityMap);

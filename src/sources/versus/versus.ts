@@ -3,7 +3,7 @@ import type { AlertEvent, EventStatus, JsonObject, Severity } from '../../domain
 import { ok, type ParseOutcome } from '../../domain/errors.ts';
 import { MAX_ALERTS_PER_REQUEST } from '../alerts/alerts.ts';
 import { warningCollector, type WarningCollector } from '../alerts/warnings.ts';
-import { MAX_PROBLEMS } from '../problems.ts';
+import { echo, MAX_PROBLEMS } from '../problems.ts';
 import { severityFromWord } from '../severity-words.ts';
 import type { ParsedBatch, SourceType } from '../types.ts';
 import { asText, evaluateExpression, expressionSchema, type Expression } from '../webhook/expression.ts';
@@ -63,7 +63,7 @@ async function applyExpressions(c: Candidate, o: VersusOptions, payload: unknown
   if (status !== undefined) {
     const s = statusFromWord(status);
     if (s) c.event.status = s;
-    else warn.add(c.field, `status: expression ${JSON.stringify(o.status!.source)} returned "${status}", expected firing or resolved; kept ${c.event.status ?? 'firing'}`);
+    else warn.add(c.field, `status: expression ${JSON.stringify(o.status!.source)} returned "${echo(status)}", expected firing or resolved; kept ${c.event.status ?? 'firing'}`);
   }
   if (severity !== undefined) {
     const s = severityFromWord(severity, severityMap);

@@ -1,5 +1,6 @@
 import jsonata from 'jsonata';
 import { z } from 'zod';
+import { echo } from '../problems.ts';
 
 /** A jsonata expression compiled once at config load, with its text kept for error messages. */
 export interface Expression {
@@ -20,7 +21,8 @@ function jsonataMessage(err: unknown): string {
   if (err && typeof err === 'object' && 'message' in err) {
     const e = err as { message: unknown; position?: unknown };
     const at = typeof e.position === 'number' ? ` (at position ${e.position})` : '';
-    return `${String(e.message)}${at}`;
+    // Some evaluation errors quote a value of the payload: cut, as every echo of it.
+    return `${echo(e.message, 300)}${at}`;
   }
   return String(err);
 }
@@ -72,11 +74,13 @@ export async function evaluateExpression(
 export type Text = { ok: true; value: string | undefined } | { ok: false; message: string };
 
 /** One text value from an expression result: a single string, number or boolean; nothing when empty. */
-export function asText(expr: Expression, value: unknown): Text {
+export function asText(expr: Expression, result: unknown): Text {
+  let value = result;
+  // A loop, not recursion: `[[[…"x"…]]]` thousands deep is still one value.
+  while (Array.isArray(value) && value.length === 1) value = value[0];
   if (value === undefined || value === null) return { ok: true, value: undefined };
   if (Array.isArray(value)) {
     if (value.length === 0) return { ok: true, value: undefined };
-    if (value.length === 1) return asText(expr, value[0]);
     return { ok: false, message: `expression ${JSON.stringify(expr.source)} returned ${value.length} values, expected one` };
   }
   if (typeof value === 'object') {
@@ -88,7 +92,12 @@ export function asText(expr: Expression, value: unknown): Text {
 
 /** jsonata's own truthiness ($boolean): empty strings, zero, empty arrays and objects are false. */
 export function isTruthy(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(isTruthy);
-  if (value && typeof value === 'object') return Object.keys(value).length > 0;
-  return Boolean(value);
+  // Walked with a stack, not recursion: a result nested thousands deep must not overflow it.
+  const stack = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (Array.isArray(v)) for (const x of v) stack.push(x);
+    else if (v && typeof v === 'object' ? Object.keys(v).length > 0 : Boolean(v)) return true;
+  }
+  return false;
 }

@@ -4,6 +4,7 @@ import { ok, type ParseOutcome } from '../../domain/errors.ts';
 import { MAX_ALERTS_PER_REQUEST } from '../alerts/alerts.ts';
 import { warningCollector } from '../alerts/warnings.ts';
 import { httpUrl } from '../http-url.ts';
+import { echo } from '../problems.ts';
 import { severityFromWord } from '../severity-words.ts';
 import type { ParsedBatch, SourceType } from '../types.ts';
 import { asText, evaluateExpression, expressionSchema, isTruthy, type Expression } from './expression.ts';
@@ -72,7 +73,7 @@ async function statusOf(o: WebhookOptions, item: unknown, bindings: Record<strin
   const word = await textOf(o.status, 'status', item, bindings, report);
   if (word === undefined) return 'firing';
   const status = statusFromWord(word);
-  if (!status) report(`status: expression ${JSON.stringify(o.status!.source)} returned "${word}", expected firing or resolved (or use resolved_when); read as firing`);
+  if (!status) report(`status: expression ${JSON.stringify(o.status!.source)} returned "${echo(word)}", expected firing or resolved (or use resolved_when); read as firing`);
   return status ?? 'firing';
 }
 
