@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { monotonicFactory } from 'ulid';
@@ -9,8 +10,10 @@ import { loadAgain } from './config/origin.ts';
 import { ingest, type Routing } from './core/ingest.ts';
 import { actOnAlert, retryDelivery } from './core/manage.ts';
 import { rerouteActive } from './core/reroute.ts';
+import { StormWatch } from './delivery/storm.ts';
 import { DestinationWorker } from './delivery/worker.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
+import { DEFAULT_STORM, pendingListUrl } from './domain/storm.ts';
 import { DestinationConfigError, destinationTypes } from './destinations/registry.ts';
 import type { Destination } from './destinations/types.ts';
 import { queueDepths } from './storage/deliveries-repo.ts';
@@ -67,9 +70,21 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
   const commits = new GroupCommit(db);
   const newId = monotonicFactory();
   const workers = new Map<string, DestinationWorker>();
+  const storms = new Map<string, StormWatch>();
   const wake = (names: Iterable<string>) => {
-    for (const n of names) workers.get(n)?.wake();
+    for (const n of names) {
+      workers.get(n)?.wake();
+      storms.get(n)?.poke();
+    }
   };
+  /** Where the summary of a storm links to: the listen address (a wildcard one is replaced by the host name). */
+  const apiBase = () => {
+    const a = server.server.address();
+    const port = typeof a === 'object' && a ? a.port : config.listen.port;
+    const h = ['0.0.0.0', '::', ''].includes(config.listen.host) ? hostname() : config.listen.host;
+    return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
+  };
+  const stormTarget = (d: Destination) => ({ name: d.name, rateLimit: d.rateLimit, settings: config.destinations.get(d.name)?.storm ?? DEFAULT_STORM });
 
   const startWorker = async (destination: Destination) => {
     const w = new DestinationWorker({
@@ -87,6 +102,22 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     });
     workers.set(destination.name, w);
     await w.start();
+    // Storm mode watches the same queue; its summary is sent by the worker above, within the same rate limit.
+    const s = new StormWatch(
+      {
+        db,
+        commits,
+        clock,
+        logger: logger.child({ component: 'storm' }),
+        observer: metrics,
+        newId: () => newId(clock.now()),
+        listUrl: (name) => pendingListUrl(apiBase(), name),
+        wake: () => w.wake(),
+      },
+      stormTarget(destination),
+    );
+    storms.set(destination.name, s);
+    s.start();
   };
   for (const d of (await createDestinations(config, logger)).values()) await startWorker(d);
 
@@ -131,6 +162,8 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     const destinations = await createDestinations(next, logger);
     for (const [name, w] of workers) {
       if (!destinations.has(name)) {
+        await storms.get(name)?.stop();
+        storms.delete(name);
         await w.stop();
         workers.delete(name);
       }
@@ -139,8 +172,10 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     routing = { routes: next.routes, destinations: new Set(next.destinations.keys()) };
     for (const d of destinations.values()) {
       const w = workers.get(d.name);
-      if (w) w.replace(d);
-      else await startWorker(d);
+      if (w) {
+        w.replace(d);
+        storms.get(d.name)?.replace(stormTarget(d));
+      } else await startWorker(d);
     }
     // The new config is in force from here; if storage is down, the rerouting waits for it rather than failing a
     // reload whose workers already run.
@@ -241,6 +276,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     reload,
     async close() {
       await server.close();
+      await Promise.all([...storms.values()].map((s) => s.stop()));
       await Promise.all([...workers.values()].map((w) => w.stop()));
       await db.destroy();
     },

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { StormObserver } from '../delivery/storm.ts';
 import type { DeliveryObserver } from '../delivery/worker.ts';
 import type { IngestResultKind } from '../domain/lifecycle.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 /** The /metrics registry. Queue depth is read from the database at scrape time, so every instance reports the truth. */
-export class Metrics implements DeliveryObserver {
+export class Metrics implements DeliveryObserver, StormObserver {
   readonly registry = new Registry();
   private readonly ingested = new Counter({ name: 'tocsin_ingested_alerts_total', help: 'Alerts received, by source and result', labelNames: ['source', 'result'], registers: [this.registry] });
   private readonly rejected = new Counter({ name: 'tocsin_ingest_rejected_total', help: 'Ingest requests refused, by source and HTTP status', labelNames: ['source', 'status'], registers: [this.registry] });
@@ -30,6 +31,8 @@ export class Metrics implements DeliveryObserver {
   // Prometheus' and Alertmanager's own names, so the usual "config reload failed" alert rules work unchanged.
   private readonly reloadOk = new Gauge({ name: 'tocsin_config_last_reload_successful', help: 'Whether the last configuration reload succeeded (1) or was refused (0)', registers: [this.registry] });
   private readonly reloadAt = new Gauge({ name: 'tocsin_config_last_reload_success_timestamp_seconds', help: 'When the configuration was last loaded successfully (start or reload)', registers: [this.registry] });
+  private readonly stormActive = new Gauge({ name: 'tocsin_storm_active', help: 'Whether a destination is in storm mode (1): its summary alert is firing', labelNames: ['destination'], registers: [this.registry] });
+  private readonly storms = new Counter({ name: 'tocsin_storms_total', help: 'Storms that began, by destination (each sent one summary alert)', labelNames: ['destination'], registers: [this.registry] });
   readonly queueDepth: Gauge;
 
   constructor(collectQueue: () => Promise<{ destination: string; status: string; n: number }[]>) {
@@ -75,6 +78,11 @@ export class Metrics implements DeliveryObserver {
   attempt(destination: string, outcome: string, latencyMs: number): void {
     this.deliveries.inc({ destination, outcome });
     this.latency.observe({ destination }, latencyMs / 1000);
+  }
+
+  stormState(destination: string, active: boolean, started: boolean): void {
+    this.stormActive.set({ destination }, active ? 1 : 0);
+    if (started) this.storms.inc({ destination });
   }
 
   rateLimitWait(destination: string, ms: number): void {

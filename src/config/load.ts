@@ -1,16 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { Severity } from '../domain/alert.ts';
 import { destinationTypes } from '../destinations/registry.ts';
 import { compileMatcher, type MatchOp } from '../routing/matchers.ts';
+import type { StormSettings } from '../domain/storm.ts';
 import type { Route } from '../routing/routes.ts';
 import { sourceTypes } from '../sources/registry.ts';
 import { expandEnv, resolveSecretFiles, type ConfigProblem } from './expand.ts';
 import { configSchema, type RawConfig, type RawRoute } from './schema.ts';
 import { configWarnings } from './warnings.ts';
-import { yamlSyntaxProblems } from './yaml-errors.ts';
+import { readTextCapped } from './read-file.ts';
+import { MAX_CONFIG_BYTES, yamlDocument } from './yaml-document.ts';
 
 export interface SourceConfig {
   name: string;
@@ -26,6 +26,8 @@ export interface DestinationConfig {
   name: string;
   type: string;
   config: { type: string } & Record<string, unknown>;
+  /** `storm:` (every destination type has it; not part of the type's own settings). */
+  storm?: StormSettings;
 }
 
 export interface Config {
@@ -34,6 +36,8 @@ export interface Config {
   adminToken: string | undefined;
   logLevel: string;
   bodyLimit: number;
+  /** `request_timeout`: headers and body must arrive within this. Fixed when the HTTP server starts (a restart applies it). */
+  requestTimeoutMs: number;
   sources: Map<string, SourceConfig>;
   destinations: Map<string, DestinationConfig>;
   routes: Route[];
@@ -119,6 +123,7 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: strin
     adminToken: raw.admin_token,
     logLevel: raw.log_level,
     bodyLimit: raw.body_limit,
+    requestTimeoutMs: raw.request_timeout,
     sources,
     destinations,
     routes,
@@ -159,25 +164,22 @@ function validateEntries(rawSources: RawConfig['sources'], rawDestinations: RawC
       problems.push({ path: `destinations.${name}.type`, message: `unknown destination type "${d.type}" (known: ${Object.keys(destinationTypes).join(', ')})` });
       continue;
     }
-    const c = type.config.safeParse(d);
+    const { storm, ...settings } = d;
+    const c = type.config.safeParse(settings);
     if (!c.success) {
       problems.push(...zodProblems(c.error, `destinations.${name}`));
       continue;
     }
-    destinations.set(name, { name, type: d.type, config: c.data as DestinationConfig['config'] });
+    destinations.set(name, { name, type: d.type, config: c.data as DestinationConfig['config'], storm });
   }
 
   return { sources, destinations };
 }
 
 export function loadConfigFile(path: string, env: NodeJS.ProcessEnv = process.env): Config {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new ConfigError([{ path: '', message: `cannot read config file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` }]);
-  }
-  const doc = parseDocument(text, { prettyErrors: true });
-  if (doc.errors.length) throw new ConfigError(yamlSyntaxProblems(text, doc.errors));
-  return { ...buildConfig(doc.toJS(), env, dirname(resolve(path))), origin: { kind: 'file', path: resolve(path) } };
+  const read = readTextCapped(path, MAX_CONFIG_BYTES, { regularOnly: false });
+  if (!read.ok) throw new ConfigError([{ path: '', message: `cannot read config file ${path}: ${read.reason}` }]);
+  const doc = yamlDocument(read.text);
+  if (!doc.ok) throw new ConfigError(doc.problems);
+  return { ...buildConfig(doc.value, env, dirname(resolve(path))), origin: { kind: 'file', path: resolve(path) } };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SEVERITIES } from '../domain/alert.ts';
+import type { StormSettings } from '../domain/storm.ts';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
 const nameHint = 'letters, digits, - and _ (at most 63), starting with a letter or digit';
@@ -7,6 +8,8 @@ const nameHint = 'letters, digits, - and _ (at most 63), starting with a letter 
 const listen = z
   .string()
   .regex(/^(\[[0-9a-f:]+\]|[^:\s]+):\d{1,5}$/i, 'must be host:port, e.g. 127.0.0.1:8080')
+  // Checked here, not at listen time: 99999 passed check-config and then stopped start with a stack trace.
+  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, 'the port must be between 0 and 65535')
   .transform((s) => {
     const i = s.lastIndexOf(':');
     return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
@@ -42,6 +45,18 @@ const duration = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+
   return Number(m[1]) * unit;
 });
 
+/** Storm mode per destination (DESIGN.md): on when its backlog would take longer than `after` to drain. */
+const storm = z
+  .object({
+    enabled: z.boolean().default(true),
+    after: duration.refine((ms) => ms >= 1000, 'must be at least 1s').default('2m'),
+    /** The summary's updates spend the destination's own rate limit: at most one per this long. */
+    update_interval: duration.refine((ms) => ms >= 1000, 'must be at least 1s').default('30s'),
+  })
+  .strict()
+  .transform((s): StormSettings => ({ enabled: s.enabled, afterMs: s.after, updateIntervalMs: s.update_interval }))
+  .default({});
+
 export const sourceBase = z
   .object({
     type: z.string({ required_error: 'say which kind of source this is, e.g. type: alerts' }),
@@ -62,8 +77,10 @@ export const configSchema = z
     admin_token: z.string().min(16, 'must be at least 16 characters: generate one with `openssl rand -hex 24`').optional(),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     body_limit: z.number().int().positive().default(1024 * 1024),
+    /** A request's headers and body must arrive within this (its headers within 10s); slower ones get a 408. */
+    request_timeout: duration.refine((ms) => ms >= 1000 && ms <= 3_600_000, 'must be between 1s and 1h').default('30s'),
     sources: z.record(z.string().regex(NAME, `source names use ${nameHint}`), sourceBase).default({}),
-    destinations: z.record(z.string().regex(NAME, `destination names use ${nameHint}`), z.object({ type: z.string() }).passthrough()).default({}),
+    destinations: z.record(z.string().regex(NAME, `destination names use ${nameHint}`), z.object({ type: z.string(), storm }).passthrough()).default({}),
     routes: z.array(route).optional(),
     delivery: z
       .object({
