@@ -8,27 +8,7 @@ import type { DeliveryRow, Executor, Tx } from './schema.ts';
  */
 export async function claimDeliveries(tx: Tx, destination: string, limit: number, now: number): Promise<DeliveryRow[]> {
   if (limit <= 0) return [];
-  const due = await tx
-    .selectFrom('deliveries as d')
-    .select('d.id')
-    .where('d.destination', '=', destination)
-    .where('d.status', '=', 'pending')
-    .where('d.next_attempt_at', '<=', now)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('deliveries as e')
-            .select('e.id')
-            .whereRef('e.alert_id', '=', 'd.alert_id')
-            .whereRef('e.destination', '=', 'd.destination')
-            .where((eb) => eb.or([eb('e.status', '=', 'in_flight'), eb.and([eb('e.status', '=', 'pending'), eb('e.id', '<', eb.ref('d.id'))])])),
-        ),
-      ),
-    )
-    .orderBy('d.priority', 'desc')
-    .orderBy('d.id')
-    .limit(limit)
-    .execute();
+  const due = await claimable(tx, destination, limit, now).execute();
   if (due.length === 0) return [];
   const claimed = await tx
     .updateTable('deliveries')
@@ -43,6 +23,56 @@ export async function claimDeliveries(tx: Tx, destination: string, limit: number
   // RETURNING has no order: hand rows back in claim order, so the most severe is sent first.
   const rank = new Map(due.map((r, i) => [r.id, i]));
   return claimed.sort((a, b) => rank.get(a.id)! - rank.get(b.id)!);
+}
+
+/**
+ * The ids the claim takes, in hand-out order (exported so a test can check its query plan).
+ *
+ * It reads O(limit) rows, not the backlog: the scan follows deliveries_claim (destination, status, priority desc,
+ * id, …) in hand-out order and stops after `limit` rows; each candidate costs two seeks on deliveries_alert_status.
+ * Rows skipped on the way (not due yet, or waiting behind their alert's older row) are read from the index alone.
+ * The shape — one ordered, limited select of ids, then an update by id — is what PostgreSQL's
+ * `FOR UPDATE SKIP LOCKED` needs.
+ */
+export function claimable(db: Executor, destination: string, limit: number, now: number) {
+  return (
+    db
+      .selectFrom('deliveries as d')
+      .select('d.id')
+      .where('d.destination', '=', destination)
+      .where('d.status', '=', 'pending')
+      // `+ 0` keeps the planner off deliveries_queue's next_attempt_at range: that plan reads every due row and
+      // sorts them (the 100k-backlog defect). Without statistics SQLite picks the ordered scan anyway; this keeps it
+      // so if statistics (ANALYZE) were taken while few rows were due and a storm then makes them all due.
+      .where((eb) => eb(eb('d.next_attempt_at', '+', 0), '<=', now))
+      // Two NOT EXISTS rather than one with an OR: each is a single seek on (alert_id, destination, status[, id]).
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('deliveries as e')
+              .select('e.id')
+              .whereRef('e.alert_id', '=', 'd.alert_id')
+              .whereRef('e.destination', '=', 'd.destination')
+              .where('e.status', '=', 'in_flight'),
+          ),
+        ),
+      )
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('deliveries as e')
+              .select('e.id')
+              .whereRef('e.alert_id', '=', 'd.alert_id')
+              .whereRef('e.destination', '=', 'd.destination')
+              .where('e.status', '=', 'pending')
+              .whereRef('e.id', '<', 'd.id'),
+          ),
+        ),
+      )
+      .orderBy('d.priority', 'desc')
+      .orderBy('d.id')
+      .limit(limit)
+  );
 }
 
 /** When the next pending row of a destination becomes due, so an idle worker knows how long it may sleep. */

@@ -128,6 +128,28 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('alerts').dropColumn('labels').execute();
     },
   },
+  '0003_claim_indexes': {
+    async up(db: Kysely<any>) {
+      // The claim walks pending rows in the order it hands them out (most severe, then oldest) and stops after
+      // `limit`, instead of reading every due row and sorting them. next_attempt_at and alert_id ride along so rows
+      // that are not due yet, or wait behind their alert's older row, are skipped from the index alone.
+      await db.schema
+        .createIndex('deliveries_claim')
+        .on('deliveries')
+        .columns(['destination', 'status', 'priority desc', 'id', 'next_attempt_at', 'alert_id'])
+        .execute();
+      // Per-alert lookups by status (the claim's "older row pending or in flight?", the outbox's "pending row to
+      // coalesce into?") become seeks instead of reading the alert's whole delivery history. It replaces
+      // deliveries_alert (alert_id, destination, id): every query that used that one seeks the same prefix here.
+      await db.schema.createIndex('deliveries_alert_status').on('deliveries').columns(['alert_id', 'destination', 'status', 'id']).execute();
+      await db.schema.dropIndex('deliveries_alert').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.createIndex('deliveries_alert').on('deliveries').columns(['alert_id', 'destination', 'id']).execute();
+      await db.schema.dropIndex('deliveries_alert_status').execute();
+      await db.schema.dropIndex('deliveries_claim').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
