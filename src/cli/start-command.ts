@@ -7,6 +7,15 @@ import { findConfigPath, loadOrExit } from './config-path.ts';
 import { CliError, EXIT } from './exit.ts';
 import { sandboxBanner, sandboxListenHint, startSandbox } from './sandbox.ts';
 
+/** What a listen failure means for the operator, by its code. */
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'the address is in use (is tocsin already running?)',
+  EACCES: 'permission denied',
+  EADDRNOTAVAIL: 'no network interface of this machine has that address',
+  ENOTFOUND: 'the host name does not resolve to an address',
+  EAI_AGAIN: 'the host name cannot be resolved right now',
+};
+
 export function registerStartCommand(program: Command): void {
   program
     .command('start')
@@ -31,10 +40,12 @@ export function registerStartCommand(program: Command): void {
       process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection (a bug in tocsin; please report it): still running'));
       const app = await startApp(config, logger).catch((e: NodeJS.ErrnoException) => {
         if (e instanceof ConfigError) throw new CliError(`${origin}: ${e.message}`, EXIT.usage);
-        // Only the listen call's own errors (they carry `syscall: 'listen'`): an EACCES from the database file is not a port problem.
-        if ((e.code === 'EADDRINUSE' || e.code === 'EACCES') && e.syscall === 'listen') {
+        // Only the listen call's own errors (they carry `syscall: 'listen'`, or `getaddrinfo` for the host name): an
+        // EACCES from the database file is not a port problem.
+        const why = e.syscall === 'listen' || e.syscall === 'getaddrinfo' ? LISTEN_ERRORS[e.code ?? ''] : undefined;
+        if (why) {
           const change = sandbox ? sandboxListenHint : fromEnv ? 'set TOCSIN_LISTEN=host:port' : 'change listen in the config';
-          throw new CliError(`cannot listen on ${config.listen.host}:${config.listen.port}: ${e.code === 'EADDRINUSE' ? 'the address is in use (is tocsin already running?)' : 'permission denied'}; ${change}`, EXIT.usage);
+          throw new CliError(`cannot listen on ${config.listen.host}:${config.listen.port}: ${why}; ${change}`, EXIT.usage);
         }
         throw e;
       });
