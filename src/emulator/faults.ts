@@ -1,7 +1,9 @@
 /**
  * Chaos controls: injected faults for the next N matching requests, and a pause gate that holds
  * requests unanswered. A faulted request is answered (or dropped) before the emulator looks at it,
- * so it never changes state and never takes a rate-limit token.
+ * so it never changes state and never takes a rate-limit token — except `cut_response`, which lets
+ * the request take effect and then breaks its answer off (an answer lost after the fact), and a bare
+ * `latency_ms`, which delays a request that is then handled normally.
  */
 import { z } from 'zod';
 
@@ -17,15 +19,20 @@ export const faultSpecSchema = z
     retry_after: z.union([z.number().int().min(0), z.string().min(1)]).optional(),
     latency_ms: z.number().int().min(0).max(600_000).optional(),
     drop_connection: z.boolean().optional(),
+    /**
+     * Handle the request (it takes effect), send the status line, headers and half the body, then
+     * reset the connection: the caller sees an answer begin and break off.
+     */
+    cut_response: z.boolean().optional(),
     /** Replaces the incident.io error envelope: any JSON, or a string sent as text/plain. */
     body: z.unknown().optional(),
   })
   .strict()
-  .refine((f) => f.status !== undefined || f.latency_ms !== undefined || f.drop_connection === true, {
-    message: 'a fault needs at least one of status, latency_ms or drop_connection',
+  .refine((f) => f.status !== undefined || f.latency_ms !== undefined || f.drop_connection === true || f.cut_response === true, {
+    message: 'a fault needs at least one of status, latency_ms, drop_connection or cut_response',
   })
-  .refine((f) => !(f.status !== undefined && f.drop_connection === true), {
-    message: 'status and drop_connection exclude each other',
+  .refine((f) => [f.status !== undefined, f.drop_connection === true, f.cut_response === true].filter(Boolean).length <= 1, {
+    message: 'status, drop_connection and cut_response exclude each other',
   });
 
 export type FaultSpec = z.infer<typeof faultSpecSchema>;
@@ -68,6 +75,7 @@ export function describeFault(fault: Fault): string {
   if (fault.latency_ms !== undefined) parts.push(`latency ${fault.latency_ms}ms`);
   if (fault.status !== undefined) parts.push(`status ${fault.status}`);
   if (fault.drop_connection) parts.push('dropped connection');
+  if (fault.cut_response) parts.push('response cut');
   return parts.join(', ');
 }
 

@@ -4,7 +4,9 @@
  * `npm start`, or as `tocsin emulator`.
  */
 import { systemClock } from '../domain/clock.ts';
+import type { Server } from 'node:http';
 import { Faults, PauseGate } from './faults.ts';
+import { Outage } from './outage.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { RequestLog } from './request-log.ts';
 import { buildServer } from './server.ts';
@@ -57,6 +59,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   let url = '';
   let closing = false;
   const gate = new PauseGate();
+  const host = options.host ?? '127.0.0.1';
+  let port = options.port ?? 0;
+  // `refuse` outages stop and restart listening on the port the emulator got, so its URL stays valid.
+  const outage = new Outage(
+    clock,
+    {
+      stop: () => {
+        app.server.close();
+        app.server.closeAllConnections();
+      },
+      restart: () => listen(app.server, host, port),
+    },
+    (e) => app.log.error({ err: e }, 'emulator: could not listen again after an outage'),
+  );
   const app = buildServer({
     ctx: {
       state,
@@ -66,6 +82,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     log: new RequestLog(),
     faults: new Faults(),
     gate,
+    outage,
     clock,
     limits,
     baseUrl: () => url,
@@ -73,10 +90,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     logger: options.logger ?? false,
   });
 
-  const host = options.host ?? '127.0.0.1';
-  await app.listen({ host, port: options.port ?? 0 });
+  await app.listen({ host, port });
   const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
+  port = typeof address === 'object' && address ? address.port : port;
   url = `http://${urlHost(host)}:${port}`;
 
   return {
@@ -86,10 +102,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     async close() {
       // Held requests would keep close() waiting forever: let them through first.
       closing = true;
+      await outage.end();
       gate.resume();
       await app.close();
     },
   };
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
 }
 
 /** A URL host a client on this machine can use for the listen address. */

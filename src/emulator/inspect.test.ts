@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { request } from 'undici';
 import { startEmulator, type RunningEmulator } from './index.ts';
 import { call } from './test-client.ts';
 
@@ -67,6 +68,24 @@ describe('faults', () => {
     assert.equal((await sendEvent()).status, 202);
   });
 
+  it('cuts a response off after the request took effect: the caller sees the status, then a reset', async () => {
+    await addFault({ path_prefix: '/v2/alert_events', cut_response: true });
+    const res = await request(`${emu.url}/v2/alert_events/http/${SOURCE.id}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${SOURCE.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(EVENT),
+    });
+    assert.equal(res.statusCode, 202, 'the status line arrived');
+    await assert.rejects(res.body.text(), 'the body breaks off');
+    const [alert, ...more] = (await get('/_emulator/alerts')).alerts;
+    assert.equal(more.length, 0);
+    assert.equal(alert.status, 'firing', 'the event took effect');
+    const [record] = (await get('/_emulator/requests')).requests;
+    assert.deepEqual([record.outcome, record.status, record.effect], ['cut', 202, 'alert_created']);
+    assert.match(record.fault, /^#\d+, response cut$/);
+    assert.equal((await sendEvent()).status, 202);
+  });
+
   it('only matches its prefix, clears on DELETE, and refuses invalid specs', async () => {
     await addFault({ path_prefix: '/v2/incidents', status: 500, count: 5 });
     assert.equal((await sendEvent()).status, 202);
@@ -75,6 +94,8 @@ describe('faults', () => {
     assert.equal((await addFault({ path_prefix: '/v2/' })).status, 400);
     assert.equal((await addFault({ path_prefix: 'v2', status: 500 })).status, 400);
     assert.equal((await addFault({ path_prefix: '/v2/', status: 500, drop_connection: true })).status, 400);
+    assert.equal((await addFault({ path_prefix: '/v2/', status: 500, cut_response: true })).status, 400);
+    assert.equal((await addFault({ path_prefix: '/v2/', drop_connection: true, cut_response: true })).status, 400);
     assert.equal((await addFault({ path_prefix: '/_emulator/alerts', status: 500 })).status, 400);
   });
 });

@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { ServerDeps } from './server.ts';
 import { faultSpecSchema } from './faults.ts';
+import { outageSpecSchema } from './outage.ts';
 import { renderInspectPage } from './inspect-page.ts';
 import { ALL_SCOPES, type AlertSource, type ApiKey } from './state.ts';
 
@@ -57,7 +58,7 @@ function parseBody<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, raw: unknown)
 }
 
 export function registerInspection(app: FastifyInstance, deps: ServerDeps): void {
-  const { ctx, log, faults, gate } = deps;
+  const { ctx, log, faults, gate, outage } = deps;
   const sourceView = (s: AlertSource) => ({ id: s.id, name: s.name, alert_events_url: `${deps.baseUrl()}/v2/alert_events/http/${s.id}` });
   const keyView = (k: ApiKey) => ({ id: k.id, name: k.name, scopes: k.scopes });
   const alertsView = () => ctx.state.alerts.all().map((a) => ({ ...a, attributes: [] }));
@@ -88,6 +89,7 @@ export function registerInspection(app: FastifyInstance, deps: ServerDeps): void
     paused: gate.paused,
     waiting_requests: gate.waiting,
     faults: faults.list(),
+    outage: outage.view(),
     rate_limits: limitsView(),
     alert_sources: ctx.state.alertSources().map(sourceView),
     api_keys: ctx.state.apiKeys().map(keyView),
@@ -113,6 +115,19 @@ export function registerInspection(app: FastifyInstance, deps: ServerDeps): void
     return { faults: [] };
   });
 
+  app.post('/_emulator/outage', async (request, reply) => {
+    const body = parseBody(outageSpecSchema, request.body);
+    if (!body.ok) return fail(reply, 400, 'invalid_outage', body.message, body.details);
+    // Answered before a `refuse` outage stops listening, so the caller learns when it ends.
+    const view = await outage.start(body.value, { deferStop: true });
+    reply.raw.once('finish', () => outage.stopListening());
+    return reply.code(201).header('connection', 'close').send({ outage: view });
+  });
+  app.delete('/_emulator/outage', async () => {
+    await outage.end();
+    return { outage: null };
+  });
+
   app.post('/_emulator/pause', async () => {
     gate.pause();
     return { paused: true, waiting_requests: gate.waiting };
@@ -126,6 +141,7 @@ export function registerInspection(app: FastifyInstance, deps: ServerDeps): void
   app.post('/_emulator/reset', async () => {
     // Back to just-started: no alerts, incidents, requests or faults, full buckets at the starting
     // limits, not paused (held requests are released against the clean state). Sources and keys stay.
+    await outage.end();
     ctx.state.reset();
     log.clear();
     faults.clear();

@@ -15,7 +15,8 @@ export interface RequestRecord {
   answered_at: string | null;
   /** HTTP status answered; null while the request waits (paused) or when the connection was dropped. */
   status: number | null;
-  outcome: 'pending' | 'answered' | 'dropped';
+  /** `cut`: handled (see `effect`), but the answer broke off after its headers (a `cut_response` fault). */
+  outcome: 'pending' | 'answered' | 'dropped' | 'cut';
   /** `alert_source:<id>` or `api_key:<name>` once authenticated. */
   authenticated_as: string | null;
   body?: unknown;

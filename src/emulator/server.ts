@@ -16,6 +16,7 @@ import { describeFault, type Fault, type Faults, type PauseGate } from './faults
 import { incidentRoutes } from './incidents.ts';
 import { registerInspection, type Limits } from './inspect.ts';
 import { orgRoutes } from './org-routes.ts';
+import type { Outage } from './outage.ts';
 import { DeepQuery } from './query.ts';
 import { redactUrl, type RequestLog, type RequestRecord } from './request-log.ts';
 
@@ -24,6 +25,7 @@ export interface ServerDeps {
   log: RequestLog;
   faults: Faults;
   gate: PauseGate;
+  outage: Outage;
   clock: Clock;
   /** The limits the emulator started with; a reset returns to them. */
   limits: Limits;
@@ -49,6 +51,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       : false,
   });
   const records = new WeakMap<IncomingMessage, RequestRecord>();
+  /** Requests whose answer a `cut_response` fault breaks off once the route has handled them. */
+  const cuts = new WeakSet<IncomingMessage>();
   const nowIso = () => new Date(deps.clock.now()).toISOString();
 
   // Bodies arrive as raw bytes; routes parse them so that size, media type and syntax errors all get
@@ -63,10 +67,16 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     records.set(request.raw, record);
     const held = deps.gate.wait();
     if (held) await held;
+    const down = deps.outage.answer();
+    if (down) return sendFault(request, reply, down, `outage: status ${down.status}`, record, deps.clock.now());
     const fault = deps.faults.take(path);
     if (!fault) return;
     record.fault = describeFault(fault);
     if (fault.latency_ms) await sleep(fault.latency_ms);
+    if (fault.cut_response) {
+      cuts.add(request.raw);
+      return undefined;
+    }
     if (fault.drop_connection) {
       record.outcome = 'dropped';
       record.answered_at = nowIso();
@@ -74,7 +84,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       request.raw.socket.destroy();
       return reply;
     }
-    if (fault.status !== undefined) return sendFault(request, reply, fault, record, deps.clock.now());
+    if (fault.status !== undefined) return sendFault(request, reply, { ...fault, status: fault.status }, describeFault(fault), record, deps.clock.now());
     return undefined;
   });
 
@@ -109,6 +119,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
           body: request.body,
           record,
         });
+        if (cuts.has(request.raw)) return cut(request, reply, answer, record, nowIso());
         return send(request, reply, answer, record);
       },
     });
@@ -150,15 +161,34 @@ function send(request: FastifyRequest, reply: FastifyReply, answer: Answer, reco
   return reply.send(envelope(answer, request.id));
 }
 
-function sendFault(request: FastifyRequest, reply: FastifyReply, fault: Fault, record: RequestRecord, now: number): FastifyReply {
-  const status = fault.status as number;
+/** The answer has taken effect; the caller gets its status line, headers and half its body, then a reset. */
+function cut(request: FastifyRequest, reply: FastifyReply, answer: Answer, record: RequestRecord, now: string): FastifyReply {
+  const body = JSON.stringify(answer.kind === 'ok' ? answer.body : envelope(answer, request.id));
+  if (answer.kind === 'rejection') record.errors = answer.errors;
+  record.status = answer.status;
+  record.outcome = 'cut';
+  record.answered_at = now;
+  reply.hijack();
+  const headers = { ...answer.headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': request.id };
+  reply.raw.writeHead(answer.status, headers);
+  reply.raw.write(body.slice(0, Math.floor(body.length / 2)));
+  // Give the caller time to read the status line before the reset, so it sees an answer begin and break off.
+  setTimeout(() => request.raw.socket.resetAndDestroy(), 50);
+  return reply;
+}
+
+type FaultAnswer = Pick<Fault, 'retry_after' | 'body'> & { status: number };
+
+function sendFault(request: FastifyRequest, reply: FastifyReply, fault: FaultAnswer, description: string, record: RequestRecord, now: number): FastifyReply {
+  const status = fault.status;
+  record.fault = description;
   if (fault.retry_after !== undefined) reply.header('retry-after', String(fault.retry_after));
   if (fault.body !== undefined) {
     reply.code(status);
     return typeof fault.body === 'string' ? reply.type('text/plain; charset=utf-8').send(fault.body) : reply.send(fault.body);
   }
   const type = typeForStatus(status);
-  const answer = rejection(status, type, [{ code: type, message: `Fault injected by the emulator (${describeFault(fault)})` }]);
+  const answer = rejection(status, type, [{ code: type, message: `Fault injected by the emulator (${description})` }]);
   if (status === 429 && typeof fault.retry_after === 'number') {
     answer.rateLimit = {
       name: 'injected fault',
