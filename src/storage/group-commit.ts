@@ -137,21 +137,20 @@ export class GroupCommit {
 
   /** One transaction; rejects with the error that caused the failure, not the failed rollback that may follow it. */
   private async transaction<T>(work: Work<T>): Promise<T> {
-    let first: unknown;
+    const tx = await this.db.startTransaction().execute();
+    let result: T;
     try {
-      const result = await this.db.transaction().execute(async (tx) => {
-        try {
-          return await work(tx);
-        } catch (e) {
-          first = e;
-          throw e;
-        }
-      });
-      return result;
+      result = await work(tx);
+      // The commit can fail on its own (the WAL write at the end: disk full, read-only file, I/O error).
+      await tx.commit().execute();
     } catch (e) {
-      // The commit itself can fail too (SQLITE_FULL at the end of the WAL): then `first` is unset.
-      throw first ?? e;
+      // SQLite may have rolled back by itself already (SQLITE_FULL, I/O errors): then this rollback fails, and its
+      // error ("no transaction is active") must not hide the one that says what happened. It frees the connection
+      // either way.
+      await tx.rollback().execute().catch(() => undefined);
+      throw e;
     }
+    return result;
   }
 
   /**

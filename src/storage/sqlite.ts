@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, sql, SqliteDialect } from 'kysely';
 import { migrateToLatest } from './migrations.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -63,6 +63,10 @@ export async function openSqlite(options: SqliteOptions): Promise<Db> {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(raw) }) });
   try {
     await migrateToLatest(db);
+    // SQLite opens a file it cannot write (a read-only mount) read-only without a word, and the connection stays
+    // read-only after a remount. tocsin must write to be of any use: fail here, and start-up tries again with a
+    // fresh connection until one can.
+    await sql`update kysely_migration_lock set is_locked = is_locked`.execute(db);
   } catch (e) {
     await db.destroy();
     throw e;
