@@ -1,40 +1,23 @@
 /**
- * Storage faults (§1b): the database locked by another process for longer than SQLite's busy timeout (5 s), or the
- * disk full, while sends finish and while ingest runs — and tocsin started on such a database. tocsin is a real
- * child process on real SQLite; the lock is a second connection holding the write lock, the full disk a small
- * tmpfs filled to the last block. tocsin must live through it, answer 503 to ingest meanwhile, and deliver
- * everything it accepted exactly once as incident.io counts it (one alert per key) once storage is back.
+ * Storage faults (§1b): the database locked by another process for longer than tocsin waits for a lock (2 s, see
+ * storage/group-commit.ts), or the disk full, while sends finish and while ingest runs — and tocsin started on such a
+ * database. tocsin is a real child process on real SQLite; the lock is a second connection holding the write lock,
+ * the full disk a small tmpfs filled to the last block (test/disks.ts). tocsin must live through it, answer 503 to
+ * ingest meanwhile, and deliver everything it accepted exactly once as incident.io counts it (one alert per key) once
+ * storage is back. storage-waits.e2e.test.ts checks that the waiting never blocks, readiness and read-only storage.
  */
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
+import { cannotMount, fill, freeSpace as free, smallDisk, unmountAll } from '../disks.ts';
 import { ADMIN_TOKEN, APP_TOKEN, CLI, Emulator, freePort, gatewayConfig, http, ROOT, startTocsin, tempDir, waitFor, writeConfig, type TocsinProcess } from '../harness.ts';
 import { openSqlite } from '../../src/storage/sqlite.ts';
 
 let emu: Emulator;
 const running: TocsinProcess[] = [];
-const mounts: string[] = [];
-
-/** A tmpfs of `kb` KiB: a disk that really fills up (we run as root; skipped where mounting is not allowed). */
-function smallDisk(kb: number): string | undefined {
-  const dir = tempDir('tocsin-full-');
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${kb}k`, 'tmpfs', dir]);
-  if (r.status !== 0) return undefined;
-  mounts.push(dir);
-  return dir;
-}
-const fill = (dir: string) => spawnSync('dd', ['if=/dev/zero', `of=${join(dir, 'filler')}`, 'bs=4k'], { stdio: 'ignore' });
-const free = (dir: string) => rmSync(join(dir, 'filler'), { force: true });
-const canMount = (() => {
-  const dir = smallDisk(64);
-  if (!dir) return false;
-  execFileSync('umount', [dir]);
-  mounts.pop();
-  return true;
-})();
 
 before(async () => {
   emu = await Emulator.start();
@@ -42,7 +25,7 @@ before(async () => {
 after(async () => {
   for (const t of running) await t.kill('SIGKILL');
   await emu.close();
-  for (const dir of mounts) spawnSync('umount', [dir]);
+  unmountAll();
 });
 
 function config(dir: string, port: number) {
@@ -177,7 +160,7 @@ describe('storage faults while running', () => {
     await t.kill();
   });
 
-  it('disk full while sends finish and ingest runs: 503s, no exit, everything accepted delivered once after space is freed', { skip: !canMount && 'cannot mount a tmpfs here' }, async () => {
+  it('disk full while sends finish and ingest runs: 503s, no exit, everything accepted delivered once after space is freed', { skip: cannotMount }, async () => {
     const dir = smallDisk(8 * 1024)!;
     const t = await start(dir);
     const before = range('full-before', 5);
@@ -219,10 +202,7 @@ describe('storage faults while running', () => {
   });
 });
 
-/**
- * `tocsin start` without waiting for readiness (the harness gives up after 20 s; a locked database holds the
- * process in SQLite's 5 s busy waits, so start-up takes longer here).
- */
+/** `tocsin start` without waiting for readiness: it is not ready while storage is not, which is the point here. */
 function spawnTocsin(configPath: string, port: number): TocsinProcess {
   const output: string[] = [];
   const proc = spawn(process.execPath, ['--import', 'tsx', CLI, 'start', '--config', configPath], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -291,7 +271,7 @@ describe('starting on storage that is not available', () => {
     await comesUp(t, 'after-lock');
   });
 
-  it('a full disk: waits, then comes up by itself when space is freed', { skip: !canMount && 'cannot mount a tmpfs here' }, async () => {
+  it('a full disk: waits, then comes up by itself when space is freed', { skip: cannotMount }, async () => {
     const dir = smallDisk(1024)!;
     mkdirSync(join(dir, 'data'));
     fill(dir);
