@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { FieldProblem } from '../domain/errors.ts';
 import { storageUnavailable } from '../storage/unavailable.ts';
+import { closeIfBodyUnread } from './slow-requests.ts';
 
 /** The one error type the HTTP layer answers with: `{ error: { code, message, details? } }`. */
 export class ApiError extends Error {
@@ -51,5 +52,7 @@ export function sendError(reply: FastifyReply, err: ApiError): FastifyReply {
 export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const api = toApiError(err);
   if (api.status >= 500) request.log.error({ err }, 'request failed');
+  // Refused before its body was read (a bad token, too large, no such route): never wait long for the rest.
+  closeIfBodyUnread(request.raw, reply.raw);
   return sendError(reply, api);
 }

@@ -6,7 +6,8 @@ import { sourceTypes } from '../sources/registry.ts';
 import { anyTokenMatches, presentedTokens } from './auth.ts';
 import { ApiError, badRequest } from './errors.ts';
 import type { Gateway } from './gateway.ts';
-import { splitJsonValues } from './json-values.ts';
+import { limitedBody } from './body-limit.ts';
+import { MAX_BODY_DEPTH, splitJsonValues, tooDeepAt } from './json-values.ts';
 import { answerSnsControl } from './sns-control.ts';
 
 declare module 'fastify' {
@@ -70,6 +71,13 @@ function jsonInPlainText(scope: FastifyInstance) {
   };
 }
 
+/** A body nested deeper than any sender needs: the sender's mistake (400), refused before anything walks it. */
+function depthChecked(value: unknown): { ok: true; value: unknown } | { ok: false; error: ApiError } {
+  const at = tooDeepAt(value, MAX_BODY_DEPTH);
+  if (at === undefined) return { ok: true, value };
+  return { ok: false, error: badRequest([{ field: at, message: `nested more than ${MAX_BODY_DEPTH} levels deep (the most tocsin accepts); flatten it` }]) };
+}
+
 /**
  * JSON, or a sequence of JSON values (json-values.ts: Fluent Bit's json_lines and json_stream, NDJSON), read as one
  * array of all their items. Each piece goes through Fastify's guarded parser, as a single document would.
@@ -78,27 +86,38 @@ function jsonOrSequence(scope: FastifyInstance) {
   const json = scope.getDefaultJsonParser('error', 'error');
   const parseOne = (request: FastifyRequest, text: string) =>
     new Promise<unknown>((resolve, reject) => json(request, text, (err, value) => (err ? reject(err) : resolve(value))));
+  const checked = (value: unknown, done: (err: Error | null, body?: unknown) => void) => {
+    const r = depthChecked(value);
+    return r.ok ? done(null, r.value) : done(r.error);
+  };
   return (request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => {
     json(request, body, (err, value) => {
-      if (!err) return done(null, value);
+      if (!err) return checked(value, done);
       const pieces = splitJsonValues(body);
       if (!pieces) return done(err);
       Promise.all(pieces.map((p) => parseOne(request, p))).then(
-        (values) => done(null, values.flatMap((v) => (Array.isArray(v) ? v : [v]))),
+        (values) => checked(values.flatMap((v) => (Array.isArray(v) ? v : [v])), done),
         (e: Error) => done(e),
       );
     });
   };
 }
 
+/** Names the limit and the key that sets it; `length` is left out for a chunked body, stopped as it passed the limit. */
+function tooLarge(limit: number, length?: number): ApiError {
+  const size = length === undefined ? `over ${limit} bytes` : `${length} bytes`;
+  return new ApiError(413, 'body_too_large', `the body is ${size}; this source accepts at most ${limit} bytes (body_limit)`);
+}
+
+/**
+ * Fastify's own limit is fixed when the routes are registered, so it cannot follow a reload (one that raised
+ * `body_limit` past it had no effect): it is set out of the way, and the limit of the request's source, as the
+ * config in force says, is checked here instead: Content-Length before the body is read, and a chunked body
+ * (which has none) while it is read.
+ */
+const NO_FASTIFY_LIMIT = Number.MAX_SAFE_INTEGER;
+
 export function registerIngestRoutes(app: FastifyInstance, gw: Gateway, sns: SnsHttp = new SnsHttp()): void {
-  // Fixed when the routes are registered, so it covers what a reload may bring: every source type's own default
-  // (an alertmanager source added later takes a storm group). Each source's own limit is checked per request.
-  const maxBody = Math.max(
-    gw.config().bodyLimit,
-    ...[...gw.config().sources.values()].map((s) => s.bodyLimit),
-    ...Object.values(sourceTypes).map((t) => t.defaultBodyLimit ?? 0),
-  );
 
   // Auth before the body is read: an unknown source and a wrong token get the same answer, and cost us nothing.
   // A token in the query string stays out of every log line: the server logs the path only (server.ts).
@@ -109,8 +128,21 @@ export function registerIngestRoutes(app: FastifyInstance, gw: Gateway, sns: Sns
       throw unauthorized();
     }
     const length = Number(request.headers['content-length'] ?? 0);
-    if (length > source.bodyLimit) throw new ApiError(413, 'body_too_large', `the body is ${length} bytes; this source accepts at most ${source.bodyLimit} (body_limit)`);
+    if (length > source.bodyLimit) {
+      gw.metrics.reject(source.name, 413);
+      throw tooLarge(source.bodyLimit, length);
+    }
     request.tocsinSource = source;
+  };
+
+  // Only a body without Content-Length needs counting: with one, Node's parser never delivers more than it says.
+  const limitChunked = async (request: IngestRequest, _reply: FastifyReply, payload: NodeJS.ReadableStream) => {
+    const source = request.tocsinSource!;
+    if (request.headers['content-length'] !== undefined) return payload;
+    return limitedBody(payload, source.bodyLimit, () => {
+      gw.metrics.reject(source.name, 413);
+      return tooLarge(source.bodyLimit);
+    });
   };
 
   const handle = async (request: IngestRequest, reply: FastifyReply) => {
@@ -141,7 +173,8 @@ export function registerIngestRoutes(app: FastifyInstance, gw: Gateway, sns: Sns
     scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, jsonOrSequence(scope));
     scope.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/json-seq'], { parseAs: 'string' }, jsonOrSequence(scope));
-    scope.post('/ingest/:source', { bodyLimit: maxBody, onRequest: authenticate }, handle);
-    scope.post('/api/incidents', { bodyLimit: maxBody, onRequest: authenticate }, handle);
+    const options = { bodyLimit: NO_FASTIFY_LIMIT, onRequest: authenticate, preParsing: limitChunked };
+    scope.post('/ingest/:source', options, handle);
+    scope.post('/api/incidents', options, handle);
   });
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { splitJsonValues } from './json-values.ts';
+import { MAX_BODY_DEPTH, splitJsonValues, tooDeepAt } from './json-values.ts';
 
 const cases: [string, string, string[] | undefined][] = [
   ['json_lines (NDJSON)', '{"log":"a"}\n{"log":"b"}\n', ['{"log":"a"}', '{"log":"b"}']],
@@ -16,3 +16,28 @@ const cases: [string, string, string[] | undefined][] = [
 for (const [name, text, expected] of cases) {
   test(`splitJsonValues: ${name}`, () => assert.deepEqual(splitJsonValues(text), expected));
 }
+
+const nest = (levels: number, leaf: unknown = 1): unknown => {
+  let v = leaf;
+  for (let i = 0; i < levels; i++) v = { a: v };
+  return v;
+};
+
+test('tooDeepAt: a body up to 64 levels passes; one level more names the path', () => {
+  assert.equal(MAX_BODY_DEPTH, 64);
+  assert.equal(tooDeepAt(nest(64)), undefined);
+  assert.equal(tooDeepAt([{ title: 'x', metadata: nest(62) }]), undefined);
+  assert.equal(tooDeepAt(nest(65)), `${Array(64).fill('a').join('.')}`.slice(0, 100) + '…');
+  assert.equal(tooDeepAt([{ title: 'x', metadata: nest(63) }], 64), `[0].metadata.${Array(62).fill('a').join('.')}`.slice(0, 100) + '…');
+  assert.equal(tooDeepAt({ a: [[[1]]] }, 3), 'a[0][0]');
+  assert.equal(tooDeepAt({ ok: [1, 2], deep: { x: { y: {} } } }, 3), 'deep.x.y');
+  assert.equal(tooDeepAt([], 0), '(body)');
+  for (const scalar of [1, 'x', null, true]) assert.equal(tooDeepAt(scalar, 0), undefined);
+});
+
+test('tooDeepAt: 3,000 and 100,000 levels are refused without overflowing the stack', () => {
+  const deep = JSON.parse(`{"title":"x","metadata":${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}}`);
+  assert.match(tooDeepAt(deep)!, /^metadata\.a\.a\./);
+  const arrays = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+  assert.match(tooDeepAt(arrays)!, /^\[0\]\[0\]/);
+});

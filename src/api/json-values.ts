@@ -34,3 +34,45 @@ export function splitJsonValues(text: string): string[] | undefined {
   }
   return depth === 0 && !inString && out.length > 1 ? out : undefined;
 }
+
+/** The deepest nesting an ingest body may have. Real senders stay under ten; thousands exhausted the stack later. */
+export const MAX_BODY_DEPTH = 64;
+
+/**
+ * Where a parsed body nests deeper than `limit` levels (the body itself is level 1), as a short path such as
+ * `[0].metadata.a.a…`; undefined when it does not. Metadata nested 3,000 deep overflowed the stack of the content
+ * hash and was answered 503 (a storage fault, retried for ever): refused here, at the edge, as the sender's mistake.
+ * Iterative and without paths on the way down, since it runs on every body; the path is found again (recursively,
+ * at most `limit` deep) only for a body that is refused.
+ */
+export function tooDeepAt(value: unknown, limit = MAX_BODY_DEPTH): string | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const stack: object[] = [value];
+  const depths: number[] = [1];
+  while (stack.length) {
+    const v = stack.pop()!;
+    const d = depths.pop()!;
+    if (d > limit) return shortPath(pathAtDepth(value, limit + 1, '') ?? '');
+    const children = Array.isArray(v) ? v : Object.values(v);
+    for (const c of children) {
+      if (c !== null && typeof c === 'object') {
+        stack.push(c);
+        depths.push(d + 1);
+      }
+    }
+  }
+  return undefined;
+}
+
+/** The path of the first object or array found at `depth` (the value itself is depth 1). */
+function pathAtDepth(v: unknown, depth: number, path: string): string | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  if (depth === 1) return path;
+  for (const [k, c] of Object.entries(v)) {
+    const found = pathAtDepth(c, depth - 1, Array.isArray(v) ? `${path}[${k}]` : `${path}${path ? '.' : ''}${k}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+const shortPath = (p: string) => (p.length > 100 ? `${p.slice(0, 100)}…` : p || '(body)');

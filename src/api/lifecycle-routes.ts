@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { bearerToken, tokenMatches } from './auth.ts';
 import { ApiError, unauthorized } from './errors.ts';
 import type { Gateway } from './gateway.ts';
@@ -8,10 +8,13 @@ import type { Gateway } from './gateway.ts';
  * the admin token: a reload can change where alerts go.
  */
 export function registerLifecycleRoutes(app: FastifyInstance, gw: Gateway): void {
-  app.post('/-/reload', async (request) => {
+  // The token is checked on request, before any body is read: an unauthenticated sender costs nothing.
+  const authenticate = async (request: FastifyRequest) => {
     const expected = gw.config().adminToken;
     if (!expected) throw new ApiError(401, 'unauthorized', 'reload over HTTP is disabled: set admin_token in the config (or send SIGHUP)');
     if (!tokenMatches(bearerToken(request.headers.authorization), expected)) throw unauthorized('missing or invalid admin token');
+  };
+  app.post('/-/reload', { onRequest: authenticate }, async () => {
     const r = await gw.reload('http');
     if (r.ok) return { status: 'reloaded', restart_required: r.restartRequired, warnings: r.warnings };
     if (r.reason === 'invalid') {

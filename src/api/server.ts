@@ -1,11 +1,13 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { clientErrorHandler } from './client-error.ts';
-import { errorHandler, notFound } from './errors.ts';
+import { ApiError, errorHandler, notFound } from './errors.ts';
 import type { Gateway } from './gateway.ts';
 import { registerIngestRoutes } from './ingest-routes.ts';
 import { registerLifecycleRoutes } from './lifecycle-routes.ts';
 import { registerManagementRoutes } from './management-routes.ts';
+import { repeatedParam, shownParam } from './query-params.ts';
+import { httpTimeouts } from './slow-requests.ts';
 
 /** Query strings can carry secrets (`?token=` in other tools): log only the path. */
 const pathOf = (url: string) => url.split('?')[0];
@@ -30,7 +32,14 @@ async function readyWithin(gw: Gateway, ms: number): Promise<{ ok: boolean; reas
 }
 
 export function buildServer(gw: Gateway, logger: Logger): FastifyInstance {
+  const timeouts = httpTimeouts(gw.config().requestTimeoutMs);
   const app = Fastify({
+    // A request that takes longer than request_timeout to arrive gets a 408 and its connection closed (slow-requests.ts).
+    http: timeouts,
+    requestTimeout: timeouts.requestTimeout,
+    // An idle keep-alive connection is closed after this (Fastify's default, said here: longer than the 60 s idle
+    // timeout of common load balancers, so they never reuse a connection tocsin is closing).
+    keepAliveTimeout: 72_000,
     loggerInstance: logger as FastifyBaseLogger,
     // We log one line per request ourselves (onResponse), with the path only.
     logController: new LogController({ disableRequestLogging: true }),
@@ -43,6 +52,11 @@ export function buildServer(gw: Gateway, logger: Logger): FastifyInstance {
   // JSON only; the ingest routes alone also read JSON sent as text/plain, as AWS SNS sends it (ingest-routes.ts).
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
+  // Before every route's own hooks (authentication included): no route takes a list in the query string.
+  app.addHook('onRequest', async (request) => {
+    const name = repeatedParam(request.query);
+    if (name !== undefined) throw new ApiError(400, 'invalid_query', `query parameter "${shownParam(name)}" is given more than once; give it once`);
+  });
   app.setNotFoundHandler((request, reply) => errorHandler(notFound(`route ${request.method} ${pathOf(request.url)}`) as never, request, reply));
   app.addHook('onResponse', async (request, reply) => {
     const path = pathOf(request.url)!;
