@@ -34,11 +34,17 @@ export async function sendJson(
       body,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    let text = '';
+    // Bytes first, decoded once: a character split across two chunks must not turn into two U+FFFDs.
+    const chunks: Buffer[] = [];
+    let size = 0;
     for await (const chunk of res.body) {
-      if (text.length < MAX_RESPONSE_BYTES) text += (chunk as Buffer).toString('utf8');
+      if (size < MAX_RESPONSE_BYTES) {
+        chunks.push(chunk as Buffer);
+        size += (chunk as Buffer).length;
+      }
     }
-    return { ok: true, res: { statusCode: res.statusCode, headers: res.headers, body: text.slice(0, MAX_RESPONSE_BYTES), latencyMs: performance.now() - started } };
+    const text = Buffer.concat(chunks).subarray(0, MAX_RESPONSE_BYTES).toString('utf8');
+    return { ok: true, res: { statusCode: res.statusCode, headers: res.headers, body: text, latencyMs: performance.now() - started } };
   } catch (e) {
     const err = e as Error & { code?: string };
     const timeout = err.name === 'TimeoutError' || err.name === 'AbortError' || /TIMEOUT/.test(err.code ?? '');
