@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 import type { SourceConfig } from '../config/load.ts';
 import { isSnsControl } from '../sns/message.ts';
 import { SnsHttp } from '../sns/fetch.ts';
@@ -136,13 +136,15 @@ export function registerIngestRoutes(app: FastifyInstance, gw: Gateway, sns: Sns
   };
 
   // Only a body without Content-Length needs counting: with one, Node's parser never delivers more than it says.
-  const limitChunked = async (request: IngestRequest, _reply: FastifyReply, payload: NodeJS.ReadableStream) => {
+  // A callback hook, not an async one: it runs on every ingest request.
+  const limitChunked = (request: IngestRequest, _reply: FastifyReply, payload: RequestPayload, done: (err: Error | null, body?: RequestPayload) => void) => {
     const source = request.tocsinSource!;
-    if (request.headers['content-length'] !== undefined) return payload;
-    return limitedBody(payload, source.bodyLimit, () => {
+    if (request.headers['content-length'] !== undefined) return done(null, payload);
+    const limited = limitedBody(payload, source.bodyLimit, () => {
       gw.metrics.reject(source.name, 413);
       return tooLarge(source.bodyLimit);
     });
+    done(null, limited as RequestPayload);
   };
 
   const handle = async (request: IngestRequest, reply: FastifyReply) => {
