@@ -14,22 +14,27 @@ const images: string[] = [];
 
 const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'pipe' });
 
-/** A tmpfs of `kb` KiB, or undefined where mounting is not allowed. */
-export function smallDisk(kb: number): string | undefined {
+function must(cmd: string, args: string[]): void {
+  const r = run(cmd, args);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${String(r.stderr).trim() || r.error?.message}`);
+}
+
+/** A tmpfs of `kb` KiB. */
+export function smallDisk(kb: number): string {
   const dir = tempDir('tocsin-disk-');
-  if (run('mount', ['-t', 'tmpfs', '-o', `size=${kb}k`, 'tmpfs', dir]).status !== 0) return undefined;
+  must('mount', ['-t', 'tmpfs', '-o', `size=${kb}k`, 'tmpfs', dir]);
   mounted.push(dir);
   return dir;
 }
 
-/** An ext4 filesystem of `mb` MiB on a loop device (supports `chattr +i` on open files), or undefined. */
-export function ext4Disk(mb: number): string | undefined {
+/** An ext4 filesystem of `mb` MiB on a loop device (supports `chattr +i` on open files). */
+export function ext4Disk(mb: number): string {
   const image = join(tempDir('tocsin-img-'), 'disk.img');
   images.push(image);
-  if (run('truncate', ['-s', `${mb}M`, image]).status !== 0) return undefined;
-  if (run('mkfs.ext4', ['-q', '-F', image]).status !== 0) return undefined;
+  must('truncate', ['-s', `${mb}M`, image]);
+  must('mkfs.ext4', ['-q', '-F', image]);
   const dir = tempDir('tocsin-ext4-');
-  if (run('mount', ['-o', 'loop', image, dir]).status !== 0) return undefined;
+  must('mount', ['-o', 'loop', image, dir]);
   mounted.push(dir);
   return dir;
 }
@@ -37,12 +42,15 @@ export function ext4Disk(mb: number): string | undefined {
 /** Why these tests cannot run here, or false. Under CI=true always false: there a failure to mount is a failure. */
 export const cannotMount: false | string = (() => {
   if (process.env.CI === 'true') return false;
-  const tmp = smallDisk(64);
-  const ext4 = ext4Disk(8);
-  unmountAll();
-  if (!tmp) return 'cannot mount a tmpfs here (needs root)';
-  if (!ext4) return 'cannot mount an ext4 image on a loop device here';
-  return false;
+  try {
+    smallDisk(64);
+    ext4Disk(8);
+    return false;
+  } catch (e) {
+    return `cannot mount test disks here (needs root, tmpfs and loop devices): ${(e as Error).message}`;
+  } finally {
+    unmountAll();
+  }
 })();
 
 export function unmountAll(): void {

@@ -161,7 +161,7 @@ describe('storage faults while running', () => {
   });
 
   it('disk full while sends finish and ingest runs: 503s, no exit, everything accepted delivered once after space is freed', { skip: cannotMount }, async () => {
-    const dir = smallDisk(8 * 1024)!;
+    const dir = smallDisk(8 * 1024);
     const t = await start(dir);
     const before = range('full-before', 5);
     await accept(t, before);
@@ -272,7 +272,7 @@ describe('starting on storage that is not available', () => {
   });
 
   it('a full disk: waits, then comes up by itself when space is freed', { skip: cannotMount }, async () => {
-    const dir = smallDisk(1024)!;
+    const dir = smallDisk(1024);
     mkdirSync(join(dir, 'data'));
     fill(dir);
     const port = await freePort();

@@ -156,7 +156,7 @@ describe('storage waits never block tocsin', () => {
   });
 
   it('disk nearly full: not ready before writes fail, with no traffic; full: 503; freed: ready again by itself', { skip: cannotMount }, async () => {
-    const dir = smallDisk(16 * 1024)!;
+    const dir = smallDisk(16 * 1024);
     const t = await start(dir);
     const early = range('disk-early', 3);
     await accept(t, early);
@@ -185,7 +185,7 @@ describe('storage waits never block tocsin', () => {
   });
 
   it('database files read-only while running (immutable on ext4): 503 never 202 or 500, readiness drops with no traffic, heals by itself, nothing accepted lost', { skip: cannotMount }, async () => {
-    const dir = ext4Disk(64)!;
+    const dir = ext4Disk(64);
     const t = await start(dir);
     const early = range('ro-early', 3);
     await accept(t, early);
@@ -225,7 +225,7 @@ describe('storage waits never block tocsin', () => {
   });
 
   it('started on a read-only filesystem after a crash: waits with 503s, then comes up when remounted read-write and delivers what it had accepted', { skip: cannotMount }, async () => {
-    const dir = smallDisk(16 * 1024)!;
+    const dir = smallDisk(16 * 1024);
     const port = await freePort();
     const configPath = writeConfig(tempDir(), config(dir, port));
     const first = await startTocsin(configPath, { port });
