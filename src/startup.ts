@@ -5,8 +5,8 @@ import { backoffMs, STORAGE_BACKOFF } from './delivery/retry-policy.ts';
 import { storageUnavailable } from './storage/unavailable.ts';
 
 /**
- * Start-up that outlives broken storage. A database that is locked, or a full disk, clears by itself or by an
- * operator's hand; exiting would only make a supervisor restart tocsin in a loop. So the HTTP server listens first
+ * Start-up that outlives broken storage. A database that is locked, a full disk or a read-only mount clears by
+ * itself or by an operator's hand; exiting would only make a supervisor restart tocsin in a loop. So the HTTP server listens first
  * and answers for a gateway that is not there yet: /healthz 200 (the process is alive), /readyz 503, ingest and the
  * management API 503 with Retry-After, which senders retry. Storage steps are retried with backoff, logged each time.
  */
@@ -54,7 +54,7 @@ export class Startup {
         if (!storageUnavailable(e)) throw e;
         const retryInMs = backoffMs(failures, this.random, STORAGE_BACKOFF);
         this.waitingFor = `storage (${what}: ${(e as Error).message})`;
-        this.logger.error({ err: e, step: what, failures, retry_in_ms: retryInMs }, 'storage unavailable at start (locked, full or failing disk): retrying; /readyz and ingest answer 503 meanwhile');
+        this.logger.error({ err: e, step: what, failures, retry_in_ms: retryInMs }, 'storage unavailable at start (locked, full, read-only or failing disk): retrying; /readyz and ingest answer 503 meanwhile');
         await new Promise((r) => setTimeout(r, retryInMs));
       }
     }
