@@ -237,6 +237,17 @@ describe('hostile config files of issue 13 (regression properties)', () => {
     );
   });
 
+  test('a source or destination type named like an Object.prototype member is an unknown type, not a TypeError', async () => {
+    await check(
+      fc.property(fc.constantFrom(...Object.getOwnPropertyNames(Object.prototype), '__proto__'), fc.constantFrom('sources', 'destinations'), (type, section) => {
+        const doc = { sources: { app: { type: 'alerts', token: token(2) } }, [section]: { x: { type, token: token(3) } } };
+        const out = loaded(() => buildConfig(asJson(doc), {}, dir));
+        assert.ok(!out.ok && out.problems.some((p) => p.path === `${section}.x.type`), JSON.stringify(!out.ok && out.problems));
+      }),
+      runs(20, { examples: [['constructor', 'sources'], ['toString', 'destinations']] }),
+    );
+  });
+
   test('a token_file that is a device, a directory or a pipe is a problem, in time (was: /dev/zero hung check-config)', async () => {
     const fifo = join(dir, 'fifo');
     execFileSync('mkfifo', [fifo]);

@@ -81,3 +81,8 @@ test('isTruthy keeps jsonata truthiness (property against the recursive definiti
   const reference = (v: unknown): boolean => (Array.isArray(v) ? v.some(reference) : v && typeof v === 'object' ? Object.keys(v).length > 0 : Boolean(v));
   fc.assert(fc.property(fc.jsonValue({ maxDepth: 4 }), (v) => isTruthy(v) === reference(v)), { numRuns: 300 });
 });
+
+test('the registry knows no Object.prototype member as a source type (was: `type: constructor` threw in the config loader)', () => {
+  for (const name of [...Object.getOwnPropertyNames(Object.prototype), '__proto__']) assert.equal(sourceTypes[name], undefined, name);
+  assert.deepEqual(Object.keys(sourceTypes).sort(), ['alertmanager', 'alerts', 'dbt', 'grafana', 'versus', 'webhook']);
+});
