@@ -118,15 +118,19 @@ export class StormWatch {
   private async run(): Promise<void> {
     const { logger, clock } = this.o;
     let failures = 0;
+    let cost = 0;
     while (this.running) {
-      const gap = this.lastLook + (this.o.minGapMs ?? 250) - clock.now();
+      // A look costs more with a larger bound in play (a lifted rate limit counts a long way): keep it under ~2 %.
+      const gap = this.lastLook + Math.max(this.o.minGapMs ?? 250, Math.min(15_000, cost * 50)) - clock.now();
       if (gap > 0) await this.sleep(gap, false);
       if (!this.running) break;
       this.lastLook = clock.now();
       this.poked = false;
       let wait: number;
       try {
+        const began = performance.now();
         await this.check();
+        cost = performance.now() - began;
         failures = 0;
         wait = this.active ? (this.o.activeEveryMs ?? 1000) : (this.o.idleEveryMs ?? 10_000);
       } catch (e) {
