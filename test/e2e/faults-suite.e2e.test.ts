@@ -18,12 +18,13 @@ type Fault = { count: number; status?: number; retry_after?: number; latency_ms?
 
 const TIMEOUT_MS = 1000;
 /** Each scenario's faults, armed once for the firing phase and once again for the resolve phase. */
-const SCENARIOS: { name: string; faults: Fault[] }[] = [
+const SCENARIOS: { name: string; faults: Fault[]; timeoutMs?: number }[] = [
   // No answer within timeout_ms; the emulator then drops the request unprocessed (a hung server, not a lost answer).
   { name: 'timeouts', faults: [{ count: 3, latency_ms: TIMEOUT_MS + 1500, drop_connection: true }] },
   { name: 'resets', faults: [{ count: 2, drop_connection: true }, { count: 2, cut_response: true }] },
-  // Slow but within timeout_ms: answered and counted once. One fault per send the phase is sure to make.
-  { name: 'slow', faults: [{ count: 3, latency_ms: 600 }] },
+  // Slow but well within timeout_ms, even on a loaded machine: a send given up on would still be handled late, after
+  // newer states (that is a lost answer, faults-incidents' part). One fault per send the phase is sure to make.
+  { name: 'slow', faults: [{ count: 3, latency_ms: 800 }], timeoutMs: 5000 },
   { name: 'server-errors', faults: [{ count: 3, status: 503 }, { count: 2, status: 500 }, { count: 2, status: 502 }, { count: 1, status: 504 }] },
   { name: 'limited', faults: [{ count: 2, status: 429, retry_after: 2 }] },
   { name: 'limited-bare', faults: [{ count: 3, status: 429 }] },
@@ -61,7 +62,7 @@ before(async () => {
       alert_source_config_id: sourceId(s.name),
       token: `suite-token-${s.name}-0123456789`,
       base_url: emu.url,
-      timeout_ms: TIMEOUT_MS,
+      timeout_ms: s.timeoutMs ?? TIMEOUT_MS,
       rate_limit_per_minute: 600,
       rate_limit_burst: 20,
     };
