@@ -128,11 +128,18 @@ describe('storage waits never block tocsin', () => {
     // A lock outlasting the wait budget (2 s): 503 within it, not after SQLite's 5 s, never a 500.
     const refused: string[] = [];
     const refusedIn: number[] = [];
+    // A management write meanwhile: the same 503 to retry, never a 500.
+    const alertId = (await http('GET', `${t.url}/api/v1/alerts?limit=50`, { token: ADMIN_TOKEN })).body.alerts.find((a: any) => a.dedup_key === early[0]).id;
+    const ack = timed(() => http('POST', `${t.url}/api/v1/alerts/${alertId}/acknowledge`, { token: ADMIN_TOKEN }));
     for (let i = 0; Date.now() - lockedAt < 4500; i++) {
       refused.push(`lock-during-${i}`);
       refusedIn.push(await refusedQuickly(t, `lock-during-${i}`, 3500));
     }
     assert.ok(refused.length >= 1);
+    const acked = await ack;
+    assert.equal(acked.value.status, 503, acked.value.text);
+    assert.equal(acked.value.body.error.code, 'unavailable');
+    assert.ok(acked.ms < 3500, `the acknowledgement took ${Math.round(acked.ms)} ms to answer 503`);
     // Sent a second before the lock goes: it waits (asynchronously) for the lock and is accepted once it clears.
     await sleep(Math.max(0, lockedAt + 6000 - Date.now()));
     const straddling = await timed(() => post(t, 'lock-straddling'));
