@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import {
   FIELD_NAMES, PROTOTYPE_NAMES, hostileJson, hostileObject, hostileString, mutated, nativeAlert, nestedJson, notification, runResults,
 } from '../fuzz/arbitraries.ts';
-import { StoreProbe, raw, type RawRequest, type RawResponse } from '../fuzz/gateway.ts';
+import { StoreProbe, raw, stalled, type RawRequest, type RawResponse } from '../fuzz/gateway.ts';
 import { check, runs } from '../fuzz/runs.ts';
 import { ADMIN_TOKEN, Emulator, freePort, gatewayConfig, startTocsin, tempDir, writeConfig, type TocsinProcess } from '../harness.ts';
 
@@ -233,7 +233,7 @@ describe('fuzzing a running gateway: defects known from issue 13 (regression pro
     emu = await Emulator.start();
     const dir = tempDir('tocsin-fuzz-known-');
     const port = await freePort();
-    gw = await startTocsin(writeConfig(dir, gatewayConfig(emu, dir, port, { sources: SOURCES, log_level: 'warn' })), { port });
+    gw = await startTocsin(writeConfig(dir, gatewayConfig(emu, dir, port, { sources: SOURCES, log_level: 'warn', request_timeout: `${REQUEST_TIMEOUT_S}s` })), { port });
     store = new StoreProbe(join(dir, 'tocsin.db'), NAMES);
   });
   after(async () => {
@@ -241,6 +241,7 @@ describe('fuzzing a running gateway: defects known from issue 13 (regression pro
     await gw?.kill();
     await emu?.close();
   });
+  const REQUEST_TIMEOUT_S = 2;
 
   const refusedCleanly = async (path: string, r: RawRequest) => {
     const before = store.snapshot();
@@ -282,6 +283,22 @@ describe('fuzzing a running gateway: defects known from issue 13 (regression pro
         assert.equal(typeof body.error?.code, 'string', `not { error: { code, message } }: ${res.text.slice(0, 300)}`);
       }),
       runs(10, { examples: [['/api/v1/alerts/', '%ED%A0%80']] }),
+    );
+  });
+
+  test('a body that stalls: 401 at once without the token, 408 after request_timeout with it; the connection closed, nothing stored', async () => {
+    await check(
+      fc.asyncProperty(fc.constantFrom('none', 'wrong', 'good'), fc.integer({ min: 0, max: 500 }), fc.constantFrom('app', 'versus') as fc.Arbitrary<SourceName>, async (auth, sent, name) => {
+        const before = store.snapshot();
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (auth !== 'none') headers.authorization = `Bearer ${auth === 'good' ? SOURCES[name].token : 'wrong-token-0123456789abcdef'}`;
+        const r = await stalled(`${gw.url}/ingest/${name}`, headers, 1000, sent, REQUEST_TIMEOUT_S * 1000 + 4000);
+        if (auth === 'good') assert.equal(r.status, 408, `a stalled body with the token: ${JSON.stringify(r)}`);
+        else assert.equal(r.status, 401, `a stalled body without the token: ${JSON.stringify(r)}`);
+        assert.ok(r.closedAfterMs !== undefined, `the connection was still open ${REQUEST_TIMEOUT_S + 4} s later`);
+        assert.deepEqual(store.snapshot(), before);
+      }),
+      runs(2, { examples: [['none', 10, 'app'], ['good', 10, 'app']] }),
     );
   });
 

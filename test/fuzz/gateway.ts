@@ -78,6 +78,36 @@ function chunked(url: string, r: RawRequest, timeoutMs: number): Promise<RawResp
 }
 
 /**
+ * A sender that stalls: headers announcing `length` bytes, then only `sent` of them, then nothing. Resolves with the
+ * server's answer (or none) and how long the server kept the connection open; gives up after `waitMs`.
+ */
+export function stalled(url: string, headers: Record<string, string>, length: number, sent: number, waitMs: number): Promise<{ status?: number; closedAfterMs?: number }> {
+  const u = new URL(url);
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const socket = connect(Number(u.port), u.hostname);
+    const received: Buffer[] = [];
+    const finish = (closed: boolean) => {
+      clearTimeout(timer);
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(Buffer.concat(received).toString('latin1'));
+      resolve({ ...(m ? { status: Number(m[1]) } : {}), ...(closed ? { closedAfterMs: performance.now() - started } : {}) });
+    };
+    const timer = setTimeout(() => {
+      socket.removeAllListeners('close');
+      socket.destroy();
+      finish(false);
+    }, waitMs);
+    socket.on('data', (c: Buffer) => received.push(c));
+    socket.on('error', () => undefined);
+    socket.on('close', () => finish(true));
+    socket.on('connect', () => {
+      const head = [`POST ${u.pathname}${u.search} HTTP/1.1`, `host: ${u.host}`, `content-length: ${length}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+      socket.write(`${head.join('\r\n')}\r\n\r\n${'{'.padEnd(sent, ' ')}`);
+    });
+  });
+}
+
+/**
  * What the gateway has stored for the given sources: alerts (with their event counts and last change), transitions
  * and deliveries. A request answered 4xx must leave it exactly as it was. Other sources (a storm summary the gateway
  * writes by itself) are left out, so only what a request could have written is compared.
