@@ -7,6 +7,8 @@ export interface InspectPageData {
   alertSources: readonly { id: string; name: string; alert_events_url: string }[];
   requestCount: number;
   paused: boolean;
+  /** A `status` outage in progress (a `refuse` one takes this page down too). */
+  outage?: { status?: number; ends_at: string } | null;
 }
 
 export function escapeHtml(value: unknown): string {
@@ -43,7 +45,7 @@ table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #ddd;pad
 td{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}.empty{color:#777}.paused{color:#b00}
 </style></head><body>
 <h1>incident.io emulator</h1>
-<p>${data.requestCount} request(s) received.${data.paused ? ' <strong class="paused">Paused: requests are being held.</strong>' : ''} JSON: <code>/_emulator/alerts</code>, <code>/_emulator/incidents</code>, <code>/_emulator/requests</code>. Refreshes every 5 s.</p>
+<p>${data.requestCount} request(s) received.${data.paused ? ' <strong class="paused">Paused: requests are being held.</strong>' : ''}${data.outage ? ` <strong class="paused">Down: every API request is answered ${data.outage.status ?? 503} until ${data.outage.ends_at}.</strong>` : ''} JSON: <code>/_emulator/alerts</code>, <code>/_emulator/incidents</code>, <code>/_emulator/requests</code>. Refreshes every 5 s.</p>
 <h2>Alerts (${data.alerts.length})</h2>
 ${table(['status', 'title', 'deduplication_key', 'alert source', 'events', 'created_at', 'resolved_at', 'metadata'], alerts)}
 <h2>Incidents (${data.incidents.length})</h2>

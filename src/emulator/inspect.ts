@@ -81,6 +81,7 @@ export function registerInspection(app: FastifyInstance, deps: ServerDeps): void
           alertSources: ctx.state.alertSources().map(sourceView),
           requestCount: log.list().length,
           paused: gate.paused,
+          outage: outage.view(),
         }),
       ),
   );

@@ -38,6 +38,7 @@ describe('outage', () => {
     }
     const status = await get('/_emulator/status');
     assert.equal(status.outage.mode, 'status', '/_emulator keeps working');
+    assert.match((await call(emu.url, 'GET', '/_emulator/')).text, /Down: every API request is answered 503 until /);
     assert.equal(status.faults.length, 1, 'queued faults are not consumed while down');
     assert.deepEqual((await get('/_emulator/alerts')).alerts, []);
     await new Promise((r) => setTimeout(r, 450));
