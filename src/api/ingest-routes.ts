@@ -7,7 +7,7 @@ import { anyTokenMatches, presentedTokens } from './auth.ts';
 import { ApiError, badRequest } from './errors.ts';
 import type { Gateway } from './gateway.ts';
 import { limitedBody } from './body-limit.ts';
-import { MAX_BODY_DEPTH, splitJsonValues, tooDeepAt } from './json-values.ts';
+import { MAX_BODY_DEPTH, PRESCAN_BYTES, splitJsonValues, textTooDeepAt, tooDeepAt } from './json-values.ts';
 import { answerSnsControl } from './sns-control.ts';
 
 declare module 'fastify' {
@@ -71,11 +71,13 @@ function jsonInPlainText(scope: FastifyInstance) {
   };
 }
 
+const TOO_DEEP = `nested more than ${MAX_BODY_DEPTH} levels deep (the most tocsin accepts); flatten it`;
+
 /** A body nested deeper than any sender needs: the sender's mistake (400), refused before anything walks it. */
 function depthChecked(value: unknown): { ok: true; value: unknown } | { ok: false; error: ApiError } {
   const at = tooDeepAt(value, MAX_BODY_DEPTH);
   if (at === undefined) return { ok: true, value };
-  return { ok: false, error: badRequest([{ field: at, message: `nested more than ${MAX_BODY_DEPTH} levels deep (the most tocsin accepts); flatten it` }]) };
+  return { ok: false, error: badRequest([{ field: at, message: TOO_DEEP }]) };
 }
 
 /**
@@ -91,6 +93,10 @@ function jsonOrSequence(scope: FastifyInstance) {
     return r.ok ? done(null, r.value) : done(r.error);
   };
   return (request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => {
+    // A large body is looked at before it is parsed (json-values.ts: parsing deep nesting is slow); the path is not
+    // known yet, the offset is.
+    const deepAt = body.length > PRESCAN_BYTES ? textTooDeepAt(body, MAX_BODY_DEPTH) : undefined;
+    if (deepAt !== undefined) return done(badRequest([{ field: `(body, character ${deepAt})`, message: TOO_DEEP }]));
     json(request, body, (err, value) => {
       if (!err) return checked(value, done);
       const pieces = splitJsonValues(body);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_BODY_DEPTH, splitJsonValues, tooDeepAt } from './json-values.ts';
+import { MAX_BODY_DEPTH, splitJsonValues, textTooDeepAt, tooDeepAt } from './json-values.ts';
 
 const cases: [string, string, string[] | undefined][] = [
   ['json_lines (NDJSON)', '{"log":"a"}\n{"log":"b"}\n', ['{"log":"a"}', '{"log":"b"}']],
@@ -40,4 +40,17 @@ test('tooDeepAt: 3,000 and 100,000 levels are refused without overflowing the st
   assert.match(tooDeepAt(deep)!, /^metadata\.a\.a\./);
   const arrays = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`);
   assert.match(tooDeepAt(arrays)!, /^\[0\]\[0\]/);
+});
+
+test('textTooDeepAt: finds where the text nests past the limit, ignoring brackets in strings', () => {
+  assert.equal(textTooDeepAt('{"a":[1,{"b":2}]}', 3), undefined);
+  assert.equal(textTooDeepAt('{"a":[1,{"b":[]}]}', 3), 13);
+  assert.equal(textTooDeepAt('{"a":"[[[[{{{{","b":"\\"[[[["}', 1), undefined);
+  assert.equal(textTooDeepAt('{"a":1}\n{"b":{"c":{}}}', 2), 18);
+  assert.equal(textTooDeepAt(`${'['.repeat(64)}${']'.repeat(64)}`), undefined);
+  assert.equal(textTooDeepAt(`${'['.repeat(65)}${']'.repeat(65)}`), 64);
+  // It agrees with tooDeepAt on what it parses to.
+  for (const text of ['{"x":[[[{"y":[]}]]]}', '[[],[[[]]],{"a":{"b":{}}}]']) {
+    for (const limit of [1, 2, 3, 4, 5, 6]) assert.equal(textTooDeepAt(text, limit) !== undefined, tooDeepAt(JSON.parse(text), limit) !== undefined, `${text} ${limit}`);
+  }
 });
