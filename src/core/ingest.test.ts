@@ -251,3 +251,24 @@ test('aliases: an alert stored under an old key is found by its new key, re-keye
   assert.equal(after.external_key, before.external_key);
   assert.equal((await db.selectFrom('alerts').select('id').execute()).length, 1);
 });
+
+test('a batch written with multi-row inserts ends as the same events one request each would leave it', async () => {
+  // New alerts, repeats, updates, resolves and refirings, some of alerts created earlier in the same batch.
+  const events: AlertEvent[] = [];
+  for (let i = 0; i < 150; i++) {
+    const key = `k${i % 40}`;
+    const status = i % 7 === 3 ? 'resolved' : 'firing';
+    events.push({ source: 'app', dedupKey: key, status, title: `T${i % 3}`, severity: i % 5 === 0 ? 'critical' : 'warning', metadata: { team: i % 4 ? 'ops' : 'data', n: i % 2 } });
+  }
+  const dump = async (db: Awaited<ReturnType<typeof setup>>['db']) => ({
+    alerts: await db.selectFrom('alerts').selectAll().orderBy('id').execute(),
+    transitions: (await db.selectFrom('transitions').selectAll().orderBy('id').execute()).map((t) => ({ ...t, content: JSON.parse(t.content) })),
+    deliveries: (await db.selectFrom('deliveries').selectAll().orderBy('id').execute()).map((d) => ({ ...d, payload: JSON.parse(d.payload) })),
+  });
+  const batched = await setup();
+  await ingest(batched.deps, events.slice(0, 100));
+  await ingest(batched.deps, events.slice(100));
+  const single = await setup();
+  for (const e of events) await ingest(single.deps, [e]);
+  assert.deepEqual(await dump(batched.db), await dump(single.db));
+});

@@ -1,6 +1,7 @@
 import type { AlertEvent } from '../domain/alert.ts';
 import type { Clock } from '../domain/clock.ts';
 import { externalDedupKey } from '../domain/identity.ts';
+import { stringifyWith } from '../domain/json.ts';
 import { labelsOf } from '../domain/labels.ts';
 import { contentOf, decide, mergeContent, type AlertContent, type IngestResultKind } from '../domain/lifecycle.ts';
 import { wellFormedEvent } from '../domain/normalize.ts';
@@ -8,6 +9,7 @@ import { route, type Route } from '../routing/routes.ts';
 import { findAlertsByIdentity, insertAlert, insertTransition, touchAlert, updateAlert } from '../storage/alerts-repo.ts';
 import type { EnqueueResult } from '../storage/deliveries-enqueue.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
+import { InsertBuffer } from '../storage/insert-buffer.ts';
 import type { AlertRow, Tx } from '../storage/schema.ts';
 import { enqueueFor, readList } from './outbox.ts';
 
@@ -66,7 +68,7 @@ interface Applied {
 type Known = Map<string, AlertRow>;
 const identity = (source: string, dedupKey: string) => `${source}\0${dedupKey}`;
 
-async function loadKnown(tx: Tx, events: readonly AlertEvent[]): Promise<Known> {
+async function loadKnown(tx: Tx, held: InsertBuffer, events: readonly AlertEvent[]): Promise<Known> {
   const bySource = new Map<string, string[]>();
   for (const e of events) {
     const keys = bySource.get(e.source);
@@ -75,18 +77,18 @@ async function loadKnown(tx: Tx, events: readonly AlertEvent[]): Promise<Known> 
     else bySource.set(e.source, all);
   }
   const known: Known = new Map();
-  for (const [source, keys] of bySource) for (const row of await findAlertsByIdentity(tx, source, keys)) known.set(identity(row.source, row.dedup_key), row);
+  for (const [source, keys] of bySource) for (const row of await findAlertsByIdentity(tx, source, keys, held)) known.set(identity(row.source, row.dedup_key), row);
   return known;
 }
 
 /** The stored alert an event is about: by its key, else by an alias (then re-keyed, keeping its incident.io key). */
-async function findCurrent(tx: Tx, known: Known, event: AlertEvent): Promise<AlertRow | undefined> {
+async function findCurrent(tx: Tx, held: InsertBuffer, known: Known, event: AlertEvent): Promise<AlertRow | undefined> {
   const current = known.get(identity(event.source, event.dedupKey));
   if (current || !event.aliases?.length) return current;
   for (const alias of event.aliases) {
     const old = known.get(identity(event.source, alias));
     if (!old) continue;
-    await updateAlert(tx, old.id, { dedup_key: event.dedupKey });
+    await updateAlert(tx, old.id, { dedup_key: event.dedupKey }, held);
     known.delete(identity(event.source, alias));
     const rekeyed = { ...old, dedup_key: event.dedupKey };
     known.set(identity(event.source, event.dedupKey), rekeyed);
@@ -109,8 +111,8 @@ function destinationsFor(kind: 'new' | 'update' | 'resolve', before: readonly st
   return { routedTo: all, deliverTo: all };
 }
 
-async function applyEvent(tx: Tx, deps: IngestDeps, known: Known, event: AlertEvent, requested: string | undefined, now: number): Promise<Applied> {
-  const current = await findCurrent(tx, known, event);
+async function applyEvent(tx: Tx, held: InsertBuffer, deps: IngestDeps, known: Known, event: AlertEvent, requested: string | undefined, now: number): Promise<Applied> {
+  const current = await findCurrent(tx, held, known, event);
   // Within an episode an event that leaves a field out keeps what the alert had (lifecycle.ts, mergeContent).
   const continuing = current !== undefined && current.state !== 'resolved';
   const content = continuing ? mergeContent(storedContent(current), contentOf(event)) : contentOf(event);
@@ -125,15 +127,15 @@ async function applyEvent(tx: Tx, deps: IngestDeps, known: Known, event: AlertEv
 
   if (decision.kind === 'unchanged') {
     if (!current) return { result: unchangedResult, source: event.source, enqueue: [], destinations: [] };
-    await touchAlert(tx, current.id, now);
+    await touchAlert(tx, current.id, now, held);
     let row: AlertRow = { ...current, last_event_at: now, event_count: current.event_count + 1 };
     // A repeat that now matches a destination the episode never reached (the config changed): it gets the state.
     const added = continuing && event.status === 'firing' ? routed.filter((d) => !before.includes(d)) : [];
     let enqueue: EnqueueResult[] = [];
     if (added.length) {
       row = { ...row, routed_to: JSON.stringify(union(before, added)) };
-      await updateAlert(tx, current.id, { routed_to: row.routed_to });
-      enqueue = await enqueueFor(tx, row, added, now, configured);
+      await updateAlert(tx, current.id, { routed_to: row.routed_to }, held);
+      enqueue = await enqueueFor(tx, row, added, now, configured, { held });
     }
     known.set(identity(event.source, event.dedupKey), row);
     return { result: unchangedResult, source: event.source, enqueue, destinations: added };
@@ -170,7 +172,7 @@ async function applyEvent(tx: Tx, deps: IngestDeps, known: Known, event: AlertEv
       acknowledged_at: null,
       ...fields,
     };
-    await insertAlert(tx, row);
+    await insertAlert(tx, row, held);
   } else {
     const lifecycle =
       decision.transition === 'resolved'
@@ -179,20 +181,25 @@ async function applyEvent(tx: Tx, deps: IngestDeps, known: Known, event: AlertEv
           ? { resolved_at: null, acknowledged_at: null }
           : {};
     row = { ...current, ...fields, ...lifecycle, event_count: current.event_count + 1 };
-    await updateAlert(tx, current.id, { ...fields, ...lifecycle, event_count: row.event_count });
+    await updateAlert(tx, current.id, { ...fields, ...lifecycle, event_count: row.event_count }, held);
   }
-  await insertTransition(tx, {
-    alert_id: row.id,
-    episode: row.episode,
-    kind: decision.transition,
-    from_state: decision.from,
-    to_state: decision.to,
-    actor: event.source,
-    content: JSON.stringify(content),
-    at: now,
-  });
+  const { metadata: _inJson, ...rest } = content; // the metadata goes in as the JSON text stored above
+  await insertTransition(
+    tx,
+    {
+      alert_id: row.id,
+      episode: row.episode,
+      kind: decision.transition,
+      from_state: decision.from,
+      to_state: decision.to,
+      actor: event.source,
+      content: stringifyWith(rest, 'metadata', fields.metadata),
+      at: now,
+    },
+    held,
+  );
   known.set(identity(event.source, event.dedupKey), row);
-  const enqueue = decision.deliver ? await enqueueFor(tx, row, deliverTo, now, configured, !current) : [];
+  const enqueue = decision.deliver ? await enqueueFor(tx, row, deliverTo, now, configured, { newAlert: !current, held }) : [];
   const applied: Applied = { result: { id: row.id, dedup_key: event.dedupKey, result: decision.kind }, source: event.source, enqueue, destinations: deliverTo };
   if (kind === 'new' && routedTo.length === 0) applied.unrouted = row;
   return applied;
@@ -216,9 +223,12 @@ export async function ingest(deps: IngestDeps, rawEvents: AlertEvent[], destinat
   }
   const applied = await deps.commits.run(async (tx) => {
     const now = deps.clock.now();
-    const known = await loadKnown(tx, events);
+    // The batch's inserts are written together, as multi-row statements, before the transaction ends.
+    const held = new InsertBuffer(tx);
+    const known = await loadKnown(tx, held, events);
     const out: Applied[] = [];
-    for (const e of events) out.push(await applyEvent(tx, deps, known, e, requested, now));
+    for (const e of events) out.push(await applyEvent(tx, held, deps, known, e, requested, now));
+    await held.flush();
     return out;
   });
   // Observed only once committed: a shared transaction that failed and was re-run must not count twice.

@@ -1,12 +1,14 @@
 import type { JsonObject } from '../domain/alert.ts';
 import { severityRank } from '../domain/alert.ts';
+import { stringifyWith } from '../domain/json.ts';
 import type { DeliveryPayload } from '../destinations/types.ts';
 import { enqueueDelivery, type EnqueueResult } from '../storage/deliveries-enqueue.ts';
+import type { InsertBuffer } from '../storage/insert-buffer.ts';
 import type { AlertRow, Tx } from '../storage/schema.ts';
 
-/** The alert state a delivery carries, taken from the stored row (so merged fields are sent, not the bare event). */
-export function toPayload(row: AlertRow, status: 'firing' | 'resolved', at: number): DeliveryPayload {
-  const p: DeliveryPayload = {
+/** The payload's fields other than metadata, from the stored row (so merged fields are sent, not the bare event). */
+function payloadFields(row: AlertRow, status: 'firing' | 'resolved', at: number): Omit<DeliveryPayload, 'metadata'> {
+  const p: Omit<DeliveryPayload, 'metadata'> = {
     alertId: row.id,
     source: row.source,
     dedupKey: row.dedup_key,
@@ -14,7 +16,6 @@ export function toPayload(row: AlertRow, status: 'firing' | 'resolved', at: numb
     episode: row.episode,
     status,
     title: row.title,
-    metadata: JSON.parse(row.metadata) as JsonObject,
     at,
   };
   if (row.description !== null) p.description = row.description;
@@ -23,8 +24,25 @@ export function toPayload(row: AlertRow, status: 'firing' | 'resolved', at: numb
   return p;
 }
 
+/** The alert state a delivery carries, taken from the stored row (so merged fields are sent, not the bare event). */
+export function toPayload(row: AlertRow, status: 'firing' | 'resolved', at: number): DeliveryPayload {
+  return { ...payloadFields(row, status, at), metadata: JSON.parse(row.metadata) as JsonObject };
+}
+
+/** `JSON.stringify(toPayload(…))`, with the stored metadata text put in as it is rather than parsed and serialised. */
+export function payloadJson(row: AlertRow, status: 'firing' | 'resolved', at: number): string {
+  return stringifyWith(payloadFields(row, status, at), 'metadata', row.metadata);
+}
+
 /** JSON array columns (`routed_to`). */
 export const readList = (json: string): string[] => JSON.parse(json) as string[];
+
+export interface EnqueueOptions {
+  /** The alert was created in this transaction: it has no deliveries to coalesce into. */
+  newAlert?: boolean;
+  /** New rows wait in this buffer, written with the others of the batch (insert-buffer.ts). */
+  held?: InsertBuffer;
+}
 
 /**
  * Puts the alert's current state in the outbox for each destination, in the same transaction as the state change.
@@ -36,25 +54,29 @@ export async function enqueueFor(
   destinations: readonly string[],
   now: number,
   configured: ReadonlySet<string>,
-  newAlert = false,
+  options: EnqueueOptions = {},
 ): Promise<EnqueueResult[]> {
   if (destinations.length === 0) return [];
   const status = row.state === 'resolved' ? 'resolved' : 'firing';
-  const payload = JSON.stringify(toPayload(row, status, now));
+  const payload = payloadJson(row, status, now);
   const out: EnqueueResult[] = [];
   for (const destination of destinations) {
     out.push(
-      await enqueueDelivery(tx, {
-        destination,
-        alertId: row.id,
-        episode: row.episode,
-        payload,
-        status,
-        priority: severityRank(row.severity),
-        now,
-        newAlert,
-        orphaned: !configured.has(destination),
-      }),
+      await enqueueDelivery(
+        tx,
+        {
+          destination,
+          alertId: row.id,
+          episode: row.episode,
+          payload,
+          status,
+          priority: severityRank(row.severity),
+          now,
+          newAlert: options.newAlert ?? false,
+          orphaned: !configured.has(destination),
+        },
+        options.held,
+      ),
     );
   }
   return out;

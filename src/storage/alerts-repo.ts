@@ -1,12 +1,24 @@
 import type { Insertable } from 'kysely';
+import type { InsertBuffer } from './insert-buffer.ts';
+import { insertRows, listShape, padList, template } from './prepared.ts';
 import type { AlertRow, Executor, NewAlertRow, TransitionRow, TransitionsTable } from './schema.ts';
 
-/** Every known alert of a batch in one query per 500 keys, instead of one lookup per event. */
-export async function findAlertsByIdentity(db: Executor, source: string, dedupKeys: readonly string[]): Promise<AlertRow[]> {
+/** Keys per lookup: an `in` list of up to this many (padded to a power of two, prepared.ts). */
+const KEYS_PER_LOOKUP = 512;
+
+const byIdentity = template<{ source: string; keys: string[] }, AlertRow>('alerts by identity', (db, p, n) =>
+  db.selectFrom('alerts').selectAll().where('source', '=', p('source')).where('dedup_key', 'in', p.list('keys', n)),
+);
+
+/** Every known alert of a batch in one query per 512 keys, instead of one lookup per event. */
+export async function findAlertsByIdentity(db: Executor, source: string, dedupKeys: readonly string[], held?: InsertBuffer): Promise<AlertRow[]> {
+  await held?.before('alerts');
   const out: AlertRow[] = [];
   const unique = [...new Set(dedupKeys)];
-  for (let i = 0; i < unique.length; i += 500) {
-    out.push(...(await db.selectFrom('alerts').selectAll().where('source', '=', source).where('dedup_key', 'in', unique.slice(i, i + 500)).execute()));
+  for (let i = 0; i < unique.length; i += KEYS_PER_LOOKUP) {
+    const keys = unique.slice(i, i + KEYS_PER_LOOKUP);
+    const n = listShape(keys.length, KEYS_PER_LOOKUP);
+    out.push(...(await byIdentity.run(db, { source, keys: padList(keys, n) }, n)));
   }
   return out;
 }
@@ -15,27 +27,49 @@ export async function findAlert(db: Executor, id: string): Promise<AlertRow | un
   return db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function insertAlert(db: Executor, row: NewAlertRow): Promise<void> {
-  await db.insertInto('alerts').values(row).execute();
+/** `held`: the insert waits in that buffer (insert-buffer.ts), to be written with others in one statement. */
+export async function insertAlert(db: Executor, row: NewAlertRow, held?: InsertBuffer): Promise<void> {
+  if (held) held.add('alerts', row);
+  else await insertRows(db, 'alerts', [row]);
 }
 
-export async function updateAlert(db: Executor, id: string, changes: Partial<NewAlertRow>): Promise<void> {
-  await db.updateTable('alerts').set(changes).where('id', '=', id).execute();
+/** One prepared statement per set of columns changed (a handful: the ingest path's few shapes, the API's). */
+const updateShapes = new Map<string, ReturnType<typeof updateShape>>();
+const updateShape = (columns: string[]) =>
+  template<Record<string, unknown>>(`update alerts ${columns.join(',')}`, (db, p) =>
+    db
+      .updateTable('alerts')
+      .set(Object.fromEntries(columns.map((c) => [c, p(c)])))
+      .where('id', '=', p('where:id') as string),
+  );
+
+export async function updateAlert(db: Executor, id: string, changes: Partial<NewAlertRow>, held?: InsertBuffer): Promise<void> {
+  await held?.before('alerts');
+  const columns = Object.keys(changes).filter((c) => changes[c as keyof NewAlertRow] !== undefined);
+  const key = columns.join(',');
+  let shape = updateShapes.get(key);
+  if (!shape) updateShapes.set(key, (shape = updateShape(columns)));
+  await shape.run(db, { ...changes, 'where:id': id });
 }
+
+const touch = template<{ id: string; at: number }>('touch alert', (db, p) =>
+  db
+    .updateTable('alerts')
+    .set((eb) => ({ last_event_at: p('at'), event_count: eb('event_count', '+', 1) }))
+    .where('id', '=', p('id')),
+);
 
 /** A repeat that changes nothing still says the alert is alive: count it without a transition. */
-export async function touchAlert(db: Executor, id: string, at: number): Promise<void> {
-  await db
-    .updateTable('alerts')
-    .set((eb) => ({ last_event_at: at, event_count: eb('event_count', '+', 1) }))
-    .where('id', '=', id)
-    .execute();
+export async function touchAlert(db: Executor, id: string, at: number, held?: InsertBuffer): Promise<void> {
+  await held?.before('alerts');
+  await touch.run(db, { id, at });
 }
 
 export type NewTransition = Insertable<TransitionsTable>;
 
-export async function insertTransition(db: Executor, t: NewTransition): Promise<void> {
-  await db.insertInto('transitions').values(t).execute();
+export async function insertTransition(db: Executor, t: NewTransition, held?: InsertBuffer): Promise<void> {
+  if (held) held.add('transitions', t);
+  else await insertRows(db, 'transitions', [t]);
 }
 
 export async function listTransitions(db: Executor, alertId: string): Promise<TransitionRow[]> {
