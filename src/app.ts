@@ -97,6 +97,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
       observer: metrics,
       concurrency: config.delivery.concurrency,
       maxRetryAgeMs: config.delivery.maxRetryAgeMs,
+      maxRetryAfterMs: config.delivery.maxRetryAfterMs,
       pollIntervalMs: config.delivery.pollIntervalMs,
       backoff: config.delivery.backoff,
     });
@@ -278,6 +279,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
       await server.close();
       await Promise.all([...storms.values()].map((s) => s.stop()));
       await Promise.all([...workers.values()].map((w) => w.stop()));
+      commits.stop();
       await db.destroy();
     },
   };

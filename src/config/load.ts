@@ -41,7 +41,7 @@ export interface Config {
   sources: Map<string, SourceConfig>;
   destinations: Map<string, DestinationConfig>;
   routes: Route[];
-  delivery: { concurrency: number; maxRetryAgeMs: number; pollIntervalMs: number; backoff: { baseMs: number; capMs: number } };
+  delivery: { concurrency: number; maxRetryAgeMs: number; maxRetryAfterMs: number; pollIntervalMs: number; backoff: { baseMs: number; capMs: number } };
   /** Where relative paths in the file are resolved from. */
   baseDir: string;
   /** Where this config came from, so a reload (SIGHUP, `POST /-/reload`) reads the same place again. */
@@ -130,6 +130,7 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: strin
     delivery: {
       concurrency: raw.delivery.concurrency,
       maxRetryAgeMs: raw.delivery.max_retry_age,
+      maxRetryAfterMs: raw.delivery.max_retry_after,
       pollIntervalMs: raw.delivery.poll_interval,
       backoff: { baseMs: raw.delivery.retry_base_delay, capMs: raw.delivery.retry_max_delay },
     },
