@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
-  FIELD_NAMES, PROTOTYPE_NAMES, hostileJson, hostileObject, hostileString, mutated, nativeAlert, nestedJson, notification, runResults,
+  PROTOTYPE_NAMES, hostileJson, hostileObject, hostileString, mutated, nativeAlert, nestedJson, notification, runResults, withOneBad,
 } from '../fuzz/arbitraries.ts';
 import { StoreProbe, raw, stalled, type RawRequest, type RawResponse } from '../fuzz/gateway.ts';
 import { check, runs } from '../fuzz/runs.ts';
@@ -177,6 +177,23 @@ describe('fuzzing a running gateway over HTTP', () => {
       runs(60),
     );
     alive();
+  });
+
+  test('a batch with one bad element is refused whole (400): none of its good alerts is stored', async () => {
+    const badAlert = fc.constantFrom(null, 7, 'x', [], { title: 42 }, { title: 't', status: 'maybe' });
+    const badNotified = fc.constantFrom(null, 7, { status: 'pending', labels: {} }, { status: 'firing', labels: { a: 1 } }, { status: 'firing' });
+    const cases = fc.oneof(
+      fc.tuple(fc.constant('app' as SourceName), withOneBad(fc.array(nativeAlert.filter((a) => !/__proto__|prototype/.test(JSON.stringify(a))), { minLength: 2, maxLength: 6 }), badAlert).map((b) => b.items)),
+      fc.tuple(fc.constantFrom('am', 'graf') as fc.Arbitrary<SourceName>, fc.tuple(notification('4'), badNotified, fc.nat()).map(([n, bad, i]) => ({ ...n, alerts: n.alerts.map((a, j) => (j === i % n.alerts.length ? bad : a)) }))),
+      fc.tuple(fc.constant('dbt' as SourceName), fc.tuple(runResults, fc.constantFrom({ status: 'fail' }, { unique_id: 'model.p.x' }, null), fc.nat()).map(([r, bad, i]) => ({ ...r, results: r.results.toSpliced(i % (r.results.length + 1), 0, bad as never) }))),
+    );
+    await check(
+      fc.asyncProperty(cases, async ([name, body]) => {
+        const res = await send(`/ingest/${name}`, { headers: { 'content-type': 'application/json', authorization: `Bearer ${SOURCES[name].token}` }, body: JSON.stringify(body) }, { name, body });
+        assert.equal(res.status, 400, res.text.slice(0, 300));
+      }),
+      runs(40),
+    );
   });
 
   test('bodies over a source\'s body_limit (Content-Length) are refused with 413 and store nothing', async () => {
