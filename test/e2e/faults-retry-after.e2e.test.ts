@@ -128,3 +128,18 @@ describe('Retry-After past max_retry_age', () => {
     assert.deepEqual(t.output.filter((l) => /TimeoutOverflowWarning/.test(l)), []);
   });
 });
+
+describe('delivery.max_retry_after set in the config', () => {
+  test('a Retry-After of a year is waited 2 s, then the alert is delivered', async () => {
+    const t = await start({ max_retry_after: '2s' });
+    const [id] = await answeredTogether(t, ['capped-2s'], () => A_YEAR_S);
+    const d = await waitFor('the retry after the configured cap', async () => {
+      const row = await delivery(t, id!);
+      return row?.status === 'delivered' ? row : undefined;
+    }, 15_000);
+    assert.equal(d.attempts, 2);
+    const line = t.output.find((l) => l.includes('(delivery.max_retry_after)'));
+    assert.ok(line, 'the capping is logged');
+    assert.match(JSON.parse(line).msg, /waiting 2 s instead/);
+  });
+});
