@@ -21,6 +21,8 @@ interface RawOutcome {
   status?: number;
   answeredMs?: number;
   closedMs: number;
+  /** Everything the server sent. */
+  text: string;
 }
 
 /**
@@ -30,7 +32,7 @@ interface RawOutcome {
 function rawRequest(port: number, head: string, opts: { everyMs: number; stopAfterMs?: number; trickleHead?: boolean; piece?: string }): Promise<RawOutcome> {
   return new Promise((resolve) => {
     const started = Date.now();
-    const out: RawOutcome = { closedMs: -1 };
+    const out: RawOutcome = { closedMs: -1, text: '' };
     let got = '';
     const s = connect(port, '127.0.0.1');
     let sent = 0;
@@ -57,6 +59,7 @@ function rawRequest(port: number, head: string, opts: { everyMs: number; stopAft
     s.on('close', () => {
       clearInterval(timer);
       out.closedMs = Date.now() - started;
+      out.text = got;
       resolve(out);
     });
     // Never left open past the test: a connection still open then is reported by its closedMs (about 20 s).
@@ -158,7 +161,10 @@ describe('hostile HTTP: slow requests, body limits, repeated parameters, deep ne
       assert.ok(r.closedMs < bound, `slow request closed after ${r.closedMs} ms (bound ${bound})`);
       assert.ok(r.closedMs >= Math.min(REQUEST_TIMEOUT_MS, 2000) - 100, `closed too early: ${r.closedMs} ms`);
     }
-    for (const r of await Promise.all(authenticated)) assert.equal(r.status, 408);
+    for (const r of await Promise.all(authenticated)) {
+      assert.equal(r.status, 408);
+      assert.match(r.text, /"code":"request_timeout","message":"the request did not arrive in time \(request_timeout in the config/);
+    }
     for (const r of await Promise.all(slowHeaders)) assert.equal(r.status, 408);
   });
 
