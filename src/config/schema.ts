@@ -52,9 +52,11 @@ const storm = z
     after: duration.refine((ms) => ms >= 1000, 'must be at least 1s').default('2m'),
     /** The summary's updates spend the destination's own rate limit: at most one per this long. */
     update_interval: duration.refine((ms) => ms >= 1000, 'must be at least 1s').default('30s'),
+    /** Labels whose values group the summary's counts, as Alertmanager's group_by. */
+    group_by: z.array(z.string().min(1)).max(10).default(['alertname', 'service', 'team']),
   })
   .strict()
-  .transform((s): StormSettings => ({ enabled: s.enabled, afterMs: s.after, updateIntervalMs: s.update_interval }))
+  .transform((s): StormSettings => ({ enabled: s.enabled, afterMs: s.after, updateIntervalMs: s.update_interval, groupBy: s.group_by }))
   .default({});
 
 export const sourceBase = z

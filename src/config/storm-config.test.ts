@@ -12,14 +12,15 @@ const doc = (storm?: unknown) => ({
 
 test('storm mode is on by default for every destination: 2 minutes of backlog, updates at most every 30 s', () => {
   const c = buildConfig(doc(), {}, '/tmp');
-  assert.deepEqual(c.destinations.get('oncall')!.storm, { enabled: true, afterMs: 120_000, updateIntervalMs: 30_000 });
-  assert.deepEqual(c.destinations.get('incidents')!.storm, { enabled: true, afterMs: 120_000, updateIntervalMs: 30_000 });
+  const defaults = { enabled: true, afterMs: 120_000, updateIntervalMs: 30_000, groupBy: ['alertname', 'service', 'team'] };
+  assert.deepEqual(c.destinations.get('oncall')!.storm, defaults);
+  assert.deepEqual(c.destinations.get('incidents')!.storm, defaults);
   assert.equal('storm' in c.destinations.get('oncall')!.config, false, "not part of the destination type's own settings");
 });
 
 test('storm settings per destination', () => {
-  const c = buildConfig(doc({ after: '5m', update_interval: 60, enabled: false }), {}, '/tmp');
-  assert.deepEqual(c.destinations.get('oncall')!.storm, { enabled: false, afterMs: 300_000, updateIntervalMs: 60_000 });
+  const c = buildConfig(doc({ after: '5m', update_interval: 60, enabled: false, group_by: ['namespace'] }), {}, '/tmp');
+  assert.deepEqual(c.destinations.get('oncall')!.storm, { enabled: false, afterMs: 300_000, updateIntervalMs: 60_000, groupBy: ['namespace'] });
 });
 
 test('a wrong storm setting names its key path', () => {

@@ -48,7 +48,7 @@ async function setup(settings: StormSettings = { ...DEFAULT_STORM, afterMs: 60_0
   const fire = (count: number, severity: Severity = 'warning', from = 0, status: AlertEvent['status'] = 'firing') =>
     ingest(
       deps,
-      Array.from({ length: count }, (_, i) => ({ source: 'app', dedupKey: `${severity}-${from + i}`, status, title: `T${(from + i) % 3}`, severity, metadata: {} })),
+      Array.from({ length: count }, (_, i) => ({ source: 'app', dedupKey: `${severity}-${from + i}`, status, title: `T${(from + i) % 3}`, severity, metadata: { team: (from + i) % 2 ? 'data' : 'web' } })),
     );
   const summary = () => db.selectFrom('alerts').selectAll().where('source', '=', STORM_SOURCE).executeTakeFirst();
   const summaryRows = async () => {
@@ -87,6 +87,15 @@ test('below the bound nothing happens; past it one summary is queued ahead of ev
   assert.equal(meta.queued, 71);
   assert.deepEqual(meta.by_severity, { warning: 70, critical: 1 });
   assert.deepEqual(meta.by_source, { app: 71 });
+  assert.deepEqual(meta.top_groups, [
+    { title: 'T0', count: 24 },
+    { title: 'T1', count: 24 },
+    { title: 'T2', count: 23 },
+  ]);
+  assert.deepEqual(meta.top_label_groups, [
+    { labels: { team: 'web' }, count: 36 },
+    { labels: { team: 'data' }, count: 35 },
+  ]);
   assert.equal(meta.pending_deliveries_url, 'http://tocsin.test/api/v1/deliveries?destination=pager&status=pending');
   assert.equal(t.wakes(), 1);
   assert.deepEqual(t.states, [['pager', true, true]]);

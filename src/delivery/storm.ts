@@ -62,6 +62,8 @@ export class StormWatch {
   private stopWake: (() => void) | undefined;
   private poked = false;
   private lastLook = 0;
+  /** What the last count took. */
+  private countMs = 0;
   /** When the content was last compared for an update, written or not: the breakdown is not recounted every look. */
   private lastRefresh = 0;
   private active = false;
@@ -118,19 +120,16 @@ export class StormWatch {
   private async run(): Promise<void> {
     const { logger, clock } = this.o;
     let failures = 0;
-    let cost = 0;
     while (this.running) {
-      // A look costs more with a larger bound in play (a lifted rate limit counts a long way): keep it under ~2 %.
-      const gap = this.lastLook + Math.max(this.o.minGapMs ?? 250, Math.min(15_000, cost * 50)) - clock.now();
+      // Counting costs more with a larger bound in play (a lifted rate limit counts a long way): keep it under ~2 %.
+      const gap = this.lastLook + Math.max(this.o.minGapMs ?? 250, Math.min(15_000, this.countMs * 50)) - clock.now();
       if (gap > 0) await this.sleep(gap, false);
       if (!this.running) break;
       this.lastLook = clock.now();
       this.poked = false;
       let wait: number;
       try {
-        const began = performance.now();
         await this.check();
-        cost = performance.now() - began;
         failures = 0;
         wait = this.active ? (this.o.activeEveryMs ?? 1000) : (this.o.idleEveryMs ?? 10_000);
       } catch (e) {
@@ -158,7 +157,9 @@ export class StormWatch {
     const bounds = stormBounds(rateLimit.perMinute, settings);
     // Counted only as far as the bound in play: the same cost with 100 or 100,000 queued.
     const cap = (view?.active ? bounds.endAtOrBelow : bounds.enterAbove) + 1;
+    const began = performance.now();
     const backlog = await countBacklog(db, name, summary?.id, cap);
+    this.countMs = performance.now() - began;
     if (backlog <= bounds.endAtOrBelow) this.held = false;
     const now = clock.now();
     const decision = decideStorm({ settings, bounds, backlog, summary: view, held: this.held, now });
@@ -166,7 +167,7 @@ export class StormWatch {
 
     if (decision.kind === 'start' || decision.kind === 'refresh') {
       this.lastRefresh = now;
-      const breakdown = await backlogBreakdown(db, name, summary?.id);
+      const breakdown = await backlogBreakdown(db, name, summary?.id, settings.groupBy);
       const previous = summary ? (JSON.parse(summary.metadata) as JsonObject) : undefined;
       const startedAt = decision.kind === 'start' ? now : Date.parse(String(previous?.storm_started_at)) || now;
       const content = summaryContent({ destination: name, perMinute: rateLimit.perMinute, breakdown, listUrl: this.o.listUrl(name), startedAt });

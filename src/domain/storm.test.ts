@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  BacklogTally,
   decideStorm,
   DEFAULT_STORM,
   pendingListUrl,
@@ -69,6 +70,7 @@ test('summary content: counts by severity and source, the largest groups, the dr
         { title: 'KubePodNotReady', count: 3_000 },
         { title: 'Disk full', count: 10 },
       ],
+      labelGroups: [{ labels: { alertname: 'KubePodNotReady', team: 'data' }, count: 2_500 }],
     },
     listUrl: url,
     startedAt: Date.UTC(2026, 0, 1),
@@ -78,7 +80,9 @@ test('summary content: counts by severity and source, the largest groups, the dr
   assert.equal(c.sourceUrl, url);
   assert.match(c.description, /By severity: 50 critical, 4,000 warning, 750 unknown\./);
   assert.match(c.description, /By source: prom 4,700, dbt 100\./);
-  assert.match(c.description, /- 3,000 × KubePodNotReady/);
+  assert.match(c.description, /Largest groups by title:\n- 3,000 × KubePodNotReady\n- 10 × Disk full\n/);
+  assert.match(c.description, /Largest groups by label:\n- 2,500 × alertname=KubePodNotReady team=data\n/);
+  assert.deepEqual(c.metadata.top_label_groups, [{ labels: { alertname: 'KubePodNotReady', team: 'data' }, count: 2_500 }]);
   assert.ok(c.description.endsWith(url));
   assert.deepEqual(c.metadata.by_severity, { warning: 4_000, unknown: 750, critical: 50 });
   assert.deepEqual(c.metadata.top_groups, [
@@ -90,8 +94,33 @@ test('summary content: counts by severity and source, the largest groups, the dr
   assert.equal(c.metadata.storm_started_at, '2026-01-01T00:00:00.000Z');
   assert.equal(c.metadata.pending_deliveries_url, url);
 
-  const hours = summaryContent({ destination: 'x', perMinute: 120, breakdown: { total: 100_000, bySeverity: {}, bySource: {}, topGroups: [] }, listUrl: url, startedAt: 0 });
+  const hours = summaryContent({ destination: 'x', perMinute: 120, breakdown: { total: 100_000, bySeverity: {}, bySource: {}, topGroups: [], labelGroups: [] }, listUrl: url, startedAt: 0 });
   assert.match(hours.title, /about 14 h to send/);
+});
+
+test('the tally: counts by severity and source, groups by title and by the group_by labels an alert has', () => {
+  const t = new BacklogTally(['alertname', 'team']);
+  const add = (title: string, labels: Record<string, string[]>, severity: string | null = 'warning', source = 'prom') =>
+    t.add({ source, severity, title, labels: JSON.stringify(labels) });
+  for (let i = 0; i < 3; i++) add('Pod not ready', { alertname: ['KubePodNotReady'], team: ['data'], pod: [`p${i}`] });
+  add('Pod not ready', { alertname: ['KubePodNotReady'], team: ['web'] }, 'critical');
+  add('Orders 5xx', { service: ['orders'] }, null, 'app');
+  add('Tagged', { alertname: ['X'], team: ['a', 'b'] });
+  assert.deepEqual(t.result(2), {
+    total: 6,
+    bySeverity: { warning: 4, critical: 1, unknown: 1 },
+    bySource: { prom: 5, app: 1 },
+    topGroups: [
+      { title: 'Pod not ready', count: 4 },
+      { title: 'Orders 5xx', count: 1 },
+    ],
+    labelGroups: [
+      { labels: { alertname: 'KubePodNotReady', team: 'data' }, count: 3 },
+      { labels: { alertname: 'KubePodNotReady', team: 'web' }, count: 1 },
+    ],
+  });
+  assert.deepEqual(t.result(5).labelGroups.at(-1), { labels: { alertname: 'X', team: 'a,b' }, count: 1 }, 'several values of one label are one group');
+  assert.deepEqual(new BacklogTally([]).result().labelGroups, []);
 });
 
 test('an update is sent only when the counts changed', () => {

@@ -12,9 +12,11 @@ export interface StormSettings {
   afterMs: number;
   /** The summary is updated at most this often: its sends spend the same rate limit as the alerts. */
   updateIntervalMs: number;
+  /** Labels whose values make the summary's groups (as Alertmanager's `group_by`). */
+  groupBy: readonly string[];
 }
 
-export const DEFAULT_STORM: StormSettings = { enabled: true, afterMs: 2 * 60_000, updateIntervalMs: 30_000 };
+export const DEFAULT_STORM: StormSettings = { enabled: true, afterMs: 2 * 60_000, updateIntervalMs: 30_000, groupBy: ['alertname', 'service', 'team'] };
 
 /**
  * The summary is an alert of this internal source, keyed by destination name. Source names in the config cannot
@@ -91,6 +93,60 @@ export interface BacklogBreakdown {
   bySource: Record<string, number>;
   /** The largest groups of queued alerts by title (what is firing), most first. */
   topGroups: { title: string; count: number }[];
+  /** The largest groups by the values of the `group_by` labels an alert has (alerts with none are left out). */
+  labelGroups: { labels: Record<string, string>; count: number }[];
+}
+
+/** One queued delivery's alert, as the tally needs it. `labels` is the stored JSON (domain/labels.ts). */
+export interface QueuedAlert {
+  source: string;
+  severity: string | null;
+  title: string;
+  labels: string;
+}
+
+/** Distinct titles or label groups tracked: fed most severe first, so the urgent ones are always in. */
+const MAX_TRACKED = 10_000;
+
+const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, n);
+
+function bump(m: Map<string, number>, key: string): void {
+  const seen = m.get(key);
+  if (seen !== undefined) m.set(key, seen + 1);
+  else if (m.size < MAX_TRACKED) m.set(key, 1);
+}
+
+/** Counts a backlog fed chunk by chunk (storage/storm-repo.ts), in bounded memory however large it is. */
+export class BacklogTally {
+  private total = 0;
+  private readonly bySeverity: Record<string, number> = {};
+  private readonly bySource: Record<string, number> = {};
+  private readonly titles = new Map<string, number>();
+  private readonly groups = new Map<string, number>();
+
+  constructor(private readonly groupBy: readonly string[]) {}
+
+  add(a: QueuedAlert): void {
+    this.total++;
+    const severity = a.severity ?? 'unknown';
+    this.bySeverity[severity] = (this.bySeverity[severity] ?? 0) + 1;
+    this.bySource[a.source] = (this.bySource[a.source] ?? 0) + 1;
+    bump(this.titles, a.title);
+    if (this.groupBy.length === 0) return;
+    const labels = JSON.parse(a.labels) as Record<string, string[]>;
+    const pairs = this.groupBy.filter((name) => labels[name]?.length).map((name) => [name, labels[name]!.join(',')]);
+    if (pairs.length) bump(this.groups, JSON.stringify(pairs));
+  }
+
+  result(n = 5): BacklogBreakdown {
+    return {
+      total: this.total,
+      bySeverity: { ...this.bySeverity },
+      bySource: { ...this.bySource },
+      topGroups: top(this.titles, n).map(([title, count]) => ({ title, count })),
+      labelGroups: top(this.groups, n).map(([key, count]) => ({ labels: Object.fromEntries(JSON.parse(key) as [string, string][]), count })),
+    };
+  }
 }
 
 export interface SummaryContent {
@@ -149,7 +205,11 @@ export function summaryContent(i: SummaryInput): SummaryContent {
     `By severity: ${severityLine || 'none'}.`,
     `By source: ${sorted(b.bySource).map(([s, n]) => `${s} ${count(n)}`).join(', ') || 'none'}.`,
   ];
-  if (b.topGroups.length) lines.push('Largest groups:', ...b.topGroups.map((g) => `- ${count(g.count)} × ${g.title}`));
+  if (b.topGroups.length) lines.push('Largest groups by title:', ...b.topGroups.map((g) => `- ${count(g.count)} × ${g.title}`));
+  if (b.labelGroups.length) {
+    const said = (l: Record<string, string>) => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(' ');
+    lines.push('Largest groups by label:', ...b.labelGroups.map((g) => `- ${count(g.count)} × ${said(g.labels)}`));
+  }
   lines.push('', `Queued deliveries: ${i.listUrl}`);
   return {
     title: `Alert storm: ${count(b.total)} alerts queued for ${i.destination} (about ${drainText(drainMs)} to send)`,
@@ -165,6 +225,7 @@ export function summaryContent(i: SummaryInput): SummaryContent {
       by_severity: Object.fromEntries(sorted(b.bySeverity)),
       by_source: Object.fromEntries(sorted(b.bySource)),
       top_groups: b.topGroups.map((g) => ({ title: g.title, count: g.count })),
+      top_label_groups: b.labelGroups.map((g) => ({ labels: g.labels, count: g.count })),
       pending_deliveries_url: i.listUrl,
       storm_started_at: new Date(i.startedAt).toISOString(),
     },
@@ -177,7 +238,7 @@ export function summaryContent(i: SummaryInput): SummaryContent {
  */
 export function summaryChanged(previous: JsonObject | undefined, next: JsonObject): boolean {
   if (!previous) return true;
-  const keys = ['queued', 'by_severity', 'by_source', 'top_groups', 'rate_limit_per_minute'] as const;
+  const keys = ['queued', 'by_severity', 'by_source', 'top_groups', 'top_label_groups', 'rate_limit_per_minute'] as const;
   return keys.some((k) => JSON.stringify(previous[k]) !== JSON.stringify(next[k]));
 }
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { BacklogBreakdown } from '../domain/storm.ts';
+import { BacklogTally, type BacklogBreakdown } from '../domain/storm.ts';
 import type { AlertRow, Executor } from './schema.ts';
 
 /** The queries of storm mode (domain/storm.ts): the backlog it watches and the summary alert it keeps. */
@@ -28,8 +28,6 @@ export async function countBacklog(db: Executor, destination: string, exceptAler
 
 /** Rows read per query while counting a backlog: each query is a few milliseconds, so ingest never waits long. */
 const CHUNK = 2_000;
-/** Distinct titles tracked for the largest groups; the scan is most severe first, so the urgent ones are in. */
-const MAX_TITLES = 10_000;
 
 /** The highest priority below `below` that has rows of this destination and status (a seek on deliveries_claim). */
 async function nextPriority(db: Executor, destination: string, status: (typeof QUEUED)[number], below: number): Promise<number | undefined> {
@@ -49,41 +47,29 @@ async function nextPriority(db: Executor, destination: string, status: (typeof Q
  * letting other work run in between. Rows that move while it reads (claimed, sent) may be counted once too few or
  * too many: the summary says "about" anyway.
  */
-export async function backlogBreakdown(db: Executor, destination: string, exceptAlert: string | undefined, topGroups = 5): Promise<BacklogBreakdown> {
-  const bySeverity: Record<string, number> = {};
-  const bySource: Record<string, number> = {};
-  const titles = new Map<string, number>();
-  let total = 0;
+export async function backlogBreakdown(db: Executor, destination: string, exceptAlert: string | undefined, groupBy: readonly string[]): Promise<BacklogBreakdown> {
+  const tally = new BacklogTally(groupBy);
   for (const status of QUEUED) {
     for (let priority = await nextPriority(db, destination, status, Infinity); priority !== undefined; priority = await nextPriority(db, destination, status, priority)) {
       for (let after = -1; ; ) {
         let q = db
           .selectFrom('deliveries as d')
           .innerJoin('alerts as a', 'a.id', 'd.alert_id')
-          .select(['d.id', 'a.source', 'a.severity', 'a.title'])
+          .select(['d.id', 'a.source', 'a.severity', 'a.title', 'a.labels'])
           .where('d.destination', '=', destination)
           .where('d.status', '=', status)
           .where('d.priority', '=', priority)
           .where('d.id', '>', after);
         if (exceptAlert !== undefined) q = q.where('d.alert_id', '!=', exceptAlert);
         const rows = await q.orderBy('d.id').limit(CHUNK).execute();
-        for (const r of rows) {
-          total++;
-          const severity = r.severity ?? 'unknown';
-          bySeverity[severity] = (bySeverity[severity] ?? 0) + 1;
-          bySource[r.source] = (bySource[r.source] ?? 0) + 1;
-          const seen = titles.get(r.title);
-          if (seen !== undefined) titles.set(r.title, seen + 1);
-          else if (titles.size < MAX_TITLES) titles.set(r.title, 1);
-        }
+        for (const r of rows) tally.add(r);
         if (rows.length < CHUNK) break;
         after = rows.at(-1)!.id;
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
   }
-  const top = [...titles].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, topGroups);
-  return { total, bySeverity, bySource, topGroups: top.map(([title, count]) => ({ title, count })) };
+  return tally.result();
 }
 
 export async function findSummaryAlert(db: Executor, source: string, destination: string): Promise<AlertRow | undefined> {

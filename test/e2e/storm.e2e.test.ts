@@ -78,6 +78,9 @@ test('5,000 alerts into a 120/min source: summary within seconds, criticals firs
   assert.ok(summary.metadata.queued > 240, JSON.stringify(summary.metadata));
   assert.equal(summary.metadata.pending_deliveries_url, `http://127.0.0.1:${port}/api/v1/deliveries?destination=oncall&status=pending`);
   assert.equal(summary.metadata.by_source.app, summary.metadata.queued);
+  // Grouped by the default group_by labels the alerts have (here `team`, from their metadata), and by title.
+  assert.deepEqual(summary.metadata.top_label_groups.map((g: any) => Object.keys(g.labels)), [['team'], ['team']]);
+  assert.match(summary.metadata.top_groups[0].title, /^Pod not ready/);
   assert.equal(await metric(tocsin, /^tocsin_storm_active\{destination="oncall"\} (\d+)$/m), 1);
   assert.equal(await metric(tocsin, /^tocsin_storms_total\{destination="oncall"\} (\d+)$/m), 1);
 
