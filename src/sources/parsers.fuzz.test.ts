@@ -184,6 +184,41 @@ describe('well-formed bodies are accepted whole', () => {
   });
 });
 
+describe('identity is what an alert is, not where it came in', () => {
+  const parse = (type: string, body: unknown, options: unknown = OPTIONS[type]![0]) =>
+    sourceTypes[type]!.parse(body, { source: 'src', options: sourceTypes[type]!.options.parse(options), query: {} }) as Promise<Parsed> | Parsed;
+  const keys = (out: Parsed) => {
+    assert.ok(out.ok, JSON.stringify(!out.ok && out.problems));
+    return out.value.events.map((e) => e.dedupKey);
+  };
+
+  test('an item keeps its key alone, in any batch, at any position (alerts, versus, webhook)', async () => {
+    const items = { alerts: nativeAlert, versus: hostileObject(2).filter((o) => !('Type' in o && 'TopicArn' in o) && !Array.isArray(o.alerts)), webhook: hostileObject(2) };
+    await check(
+      fc.asyncProperty(fc.constantFrom('alerts', 'versus', 'webhook'), fc.nat(), async (type, seed) => {
+        const [item, ...others] = fc.sample(items[type as keyof typeof items] as fc.Arbitrary<unknown>, { numRuns: 4, seed });
+        const alone = keys(await parse(type, item));
+        const at = seed % (others.length + 1);
+        const batch = keys(await parse(type, [...others.slice(0, at), item, ...others.slice(at)]));
+        assert.deepEqual(batch.slice(at, at + alone.length), alone);
+      }),
+      runs(100),
+    );
+  });
+
+  test('an Alertmanager or Grafana alert keeps its key in any group, whatever the group says', async () => {
+    await check(
+      fc.asyncProperty(fc.constantFrom('alertmanager', 'grafana', 'versus'), notification('4'), notification('1'), async (type, a, b) => {
+        const alert = a.alerts[0];
+        const first = keys(await parse(type, { ...a, alerts: [alert] }));
+        const second = keys(await parse(type, { ...b, alerts: [...b.alerts, alert] }));
+        assert.deepEqual(second.slice(-first.length), first);
+      }),
+      runs(100),
+    );
+  });
+});
+
 describe('a batch with one bad element is refused, naming it', () => {
   const parse = (type: string, body: unknown) =>
     sourceTypes[type]!.parse(body, { source: 'src', options: sourceTypes[type]!.options.parse(OPTIONS[type]![0]), query: {} }) as Promise<Parsed> | Parsed;
