@@ -164,6 +164,7 @@ export class StormWatch {
     const now = clock.now();
     const decision = decideStorm({ settings, bounds, backlog, summary: view, held: this.held, now });
     const wasActive = this.active;
+    let started = false;
 
     if (decision.kind === 'start' || decision.kind === 'refresh') {
       this.lastRefresh = now;
@@ -173,7 +174,8 @@ export class StormWatch {
       const content = summaryContent({ destination: name, perMinute: rateLimit.perMinute, breakdown, listUrl: this.o.listUrl(name), startedAt });
       if (decision.kind === 'start') {
         const r = await commits.run((tx) => startSummary(tx, name, content, now, this.o.newId));
-        if (r === 'started') {
+        started = r === 'started';
+        if (started) {
           logger.warn(
             { destination: name, queued: breakdown.total, rate_limit_per_minute: rateLimit.perMinute, by_severity: breakdown.bySeverity },
             `alert storm: ${breakdown.total} deliveries queued for "${name}"; summary alert sent first, most severe alerts next`,
@@ -194,7 +196,7 @@ export class StormWatch {
     }
 
     this.active = decision.kind === 'start' || decision.kind === 'refresh' || decision.kind === 'steady';
-    if (this.active !== wasActive || decision.kind === 'start') this.o.observer.stormState(name, this.active, decision.kind === 'start');
+    if (this.active !== wasActive || started) this.o.observer.stormState(name, this.active, started);
     return decision.kind;
   }
 
