@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { BacklogTally } from './storm-tally.ts';
 import {
-  BacklogTally,
   decideStorm,
   DEFAULT_STORM,
   pendingListUrl,

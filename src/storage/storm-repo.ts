@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { BacklogTally, type BacklogBreakdown } from '../domain/storm.ts';
+import { BacklogTally, type BacklogBreakdown } from '../domain/storm-tally.ts';
 import type { AlertRow, Executor } from './schema.ts';
 
 /** The queries of storm mode (domain/storm.ts): the backlog it watches and the summary alert it keeps. */
