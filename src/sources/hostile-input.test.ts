@@ -86,3 +86,25 @@ test('the registry knows no Object.prototype member as a source type (was: `type
   for (const name of [...Object.getOwnPropertyNames(Object.prototype), '__proto__']) assert.equal(sourceTypes[name], undefined, name);
   assert.deepEqual(Object.keys(sourceTypes).sort(), ['alertmanager', 'alerts', 'dbt', 'grafana', 'versus', 'webhook']);
 });
+
+test('a lone surrogate in a dbt unique_id or a CloudWatch alarm name is no URIError (was: a 500 from encodeURIComponent)', async () => {
+  const run = { metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/run-results/v6.json' }, results: [{ unique_id: 'model.p.\ud800', status: 'fail' }] };
+  const [dbt] = events(await parse('dbt', run, { link_template: 'https://docs.example.com/#!/{resource_type}/{unique_id}' }));
+  assert.equal(dbt!.sourceUrl, 'https://docs.example.com/#!/model/model.p.%EF%BF%BD');
+  const alarm = { AlarmName: 'disk \udc00', NewStateValue: 'ALARM', AlarmArn: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:disk' };
+  const [cw] = events(await parse('versus', alarm));
+  assert.match(cw!.sourceUrl!, /alarm\/disk%20%EF%BF%BD$/);
+});
+
+test('a CloudWatch alarm with a blank name is read as any other JSON (was: no title, and a TypeError with a region)', async () => {
+  const [e] = events(await parse('versus', { AlarmName: '  ', NewStateValue: 'ALARM', AlarmArn: 'arn:aws:cloudwatch:eu-west-1:1:alarm:x' }));
+  assert.equal(typeof e!.title, 'string');
+  assert.ok(!('alarm_name' in e!.metadata) || typeof e!.metadata.alarm_name === 'string');
+});
+
+test('String() is never called on a value nested thousands deep (versus version, dbt freshness criteria)', async () => {
+  const deep = nested(5_000, 'array');
+  events(await parse('versus', { version: deep, alerts: [{ status: 'firing', labels: { alertname: 'x' } }] }));
+  const fresh = { metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/sources/v3.json' }, results: [{ unique_id: 'source.p.s.t', status: 'warn', criteria: { warn_after: { count: deep, period: deep } } }] };
+  events(await parse('dbt', fresh));
+});

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  deepSpec, nested, hostileJson, hostileObject, hostileString, mutated, nativeAlert, notification, notifiedAlert, runResults, dbtResult, withOneBad, asJson,
+  cloudWatchAlarm, deepSpec, nested, hostileJson, sentryWebhook, snsNotification, hostileObject, hostileString, mutated, nativeAlert, notification, notifiedAlert, runResults, dbtResult, withOneBad, asJson,
 } from '../../test/fuzz/arbitraries.ts';
 import { assertOutcome } from '../../test/fuzz/invariants.ts';
 import { check, runs } from '../../test/fuzz/runs.ts';
@@ -74,7 +74,10 @@ describe('source parsers under fuzzing', () => {
   });
 
   test('well-formed bodies with hostile values at random places', async () => {
-    const bodies = fc.oneof(notification('4'), notification('1'), nativeAlert, fc.array(nativeAlert, { minLength: 1, maxLength: 3 }), runResults, runResults.map((r) => ({ run_results: r })));
+    const bodies = fc.oneof(
+      notification('4'), notification('1'), nativeAlert, fc.array(nativeAlert, { minLength: 1, maxLength: 3 }), runResults, runResults.map((r) => ({ run_results: r })),
+      cloudWatchAlarm, snsNotification, sentryWebhook,
+    );
     await check(
       fc.asyncProperty(parserArb, mutated(bodies), async (ctx, body) => {
         await timedParse(ctx, body);
@@ -159,14 +162,25 @@ describe('well-formed bodies are accepted whole', () => {
 
   test('dbt: one alert per failing or passing node; skipped and unknown statuses say nothing', async () => {
     await check(
-      fc.asyncProperty(runResults, fc.boolean(), async (run, wrapped) => {
-        const out = await parse('dbt', wrapped ? { run_results: run } : run);
+      fc.asyncProperty(runResults, fc.boolean(), fc.constantFrom(0, 1), async (run, wrapped, variant) => {
+        const out = await parse('dbt', wrapped ? { run_results: run } : run, OPTIONS.dbt![variant]);
         assertOutcome(out, 'src');
         assert.ok(out.ok, JSON.stringify(!out.ok && out.problems));
         const telling = new Set(run.results.filter((r) => ['pass', 'success', 'fail', 'error', 'warn', 'runtime error', 'partial success'].includes(r.status.toLowerCase())).map((r) => r.unique_id));
         assert.deepEqual(new Set(out.value.events.map((e) => e.dedupKey)), telling);
       }),
       runs(100),
+    );
+  });
+
+  test('versus: CloudWatch alarms (direct or via SNS) and Sentry webhooks are read, whatever their text holds', async () => {
+    await check(
+      fc.asyncProperty(fc.oneof(cloudWatchAlarm, snsNotification, sentryWebhook), fc.constantFrom(0, 1), async (body, variant) => {
+        const out = await parse('versus', body, OPTIONS.versus![variant]);
+        assertOutcome(out, 'src');
+        assert.ok(out.ok, JSON.stringify(!out.ok && out.problems));
+      }),
+      runs(150),
     );
   });
 

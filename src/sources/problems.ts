@@ -10,7 +10,8 @@ const MAX_MESSAGE = 300;
 
 /** A value from the payload, as a problem message may quote it: cut, and marked when it was. */
 export function echo(value: unknown, max = MAX_ECHO): string {
-  const s = String(value);
+  // Scalars as text; an object or array by its kind only (String() of a deep one recurses without bound).
+  const s = value !== null && typeof value === 'object' ? (Array.isArray(value) ? '[array]' : '[object]') : String(value);
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }
 

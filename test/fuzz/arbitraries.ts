@@ -184,7 +184,7 @@ export const nativeAlert = fc
 export const RUN_RESULTS_SCHEMA = 'https://schemas.getdbt.com/dbt/run-results/v6.json';
 
 export const dbtResult = fc.record({
-  unique_id: fc.tuple(fc.constantFrom('test', 'model', 'seed', 'snapshot', 'source', 'unit_test'), fc.constantFrom('pkg', 'x'), fc.string({ minLength: 1, maxLength: 12 })).map((p) => p.join('.')),
+  unique_id: fc.tuple(fc.constantFrom('test', 'model', 'seed', 'snapshot', 'source', 'unit_test'), fc.constantFrom('pkg', 'x'), fc.oneof({ weight: 4, arbitrary: fc.string({ minLength: 1, maxLength: 12 }) }, { weight: 1, arbitrary: hostileString.filter((t) => t !== '' && t.length < 2000) })).map((p) => p.join('.')),
   status: fc.constantFrom('pass', 'fail', 'error', 'warn', 'success', 'skipped', 'runtime error', 'partial success', 'no-op', 'Pass', 'WARN'),
   message: fc.option(fc.string({ maxLength: 40 }), { nil: null }),
   failures: fc.option(fc.nat(), { nil: null }),
@@ -196,3 +196,37 @@ export const runResults = fc.array(dbtResult, { minLength: 1, maxLength: 10 }).m
   metadata: { dbt_schema_version: RUN_RESULTS_SCHEMA, dbt_version: '1.8.0', invocation_id: 'inv-1' },
   results,
 }));
+
+/** Text a sender may put in a name: mostly plain, sometimes a lone surrogate or a prototype name. */
+const nameText = fc.oneof({ weight: 3, arbitrary: fc.string({ minLength: 1, maxLength: 20 }) }, { weight: 1, arbitrary: hostileString });
+
+/** A CloudWatch alarm state change, as SNS carries it in `Message` (or as posted directly to a versus source). */
+export const cloudWatchAlarm = fc
+  .record({
+    AlarmName: nameText,
+    AlarmDescription: fc.option(nameText, { nil: undefined }),
+    AWSAccountId: fc.constantFrom('123456789012', ''),
+    NewStateValue: fc.constantFrom('ALARM', 'OK', 'INSUFFICIENT_DATA', 'alarm', 'Weird'),
+    NewStateReason: nameText,
+    OldStateValue: fc.constantFrom('OK', 'ALARM'),
+    Region: fc.constantFrom('EU (Ireland)', ''),
+    AlarmArn: fc.oneof(fc.tuple(fc.constantFrom('eu-west-1', 'us-east-1', '', 'x y', '\ud800'), nameText).map(([r, n]) => `arn:aws:cloudwatch:${r}:123456789012:alarm:${n}`), hostileString),
+    Trigger: fc.record({ MetricName: nameText, Namespace: nameText, Dimensions: fc.array(fc.record({ name: nameText, value: nameText }), { maxLength: 2 }) }, { requiredKeys: [] }),
+  }, { requiredKeys: ['AlarmName', 'NewStateValue'] })
+  .map((a) => asJson(a) as Record<string, unknown>);
+
+/** An SNS Notification wrapping an alarm (or any text), as AWS posts it. */
+export const snsNotification = fc
+  .tuple(fc.oneof(cloudWatchAlarm.map((a) => JSON.stringify(a)), nameText), nameText)
+  .map(([message, subject]) => ({ Type: 'Notification', MessageId: 'm-1', TopicArn: 'arn:aws:sns:eu-west-1:123456789012:alarms', Subject: subject, Message: message }));
+
+/** A Sentry issue webhook (`data.issue`) or issue alert (`data.event`). */
+export const sentryWebhook = fc
+  .record({
+    action: fc.constantFrom('created', 'resolved', 'ignored', 'triggered', 'critical'),
+    data: fc.oneof(
+      fc.record({ issue: fc.record({ id: fc.oneof(fc.nat().map(String), nameText), title: nameText, status: fc.constantFrom('unresolved', 'resolved', 'ignored'), level: fc.constantFrom('error', 'fatal', 'warning', 'constructor'), web_url: fc.oneof(fc.webUrl(), hostileString), culprit: nameText }, { requiredKeys: [] }) }),
+      fc.record({ event: fc.record({ issue_id: fc.nat().map(String), title: nameText, level: fc.constantFrom('error', 'info'), web_url: fc.webUrl() }, { requiredKeys: [] }), triggered_rule: nameText }),
+    ),
+  })
+  .map((s) => asJson(s) as Record<string, unknown>);

@@ -78,9 +78,12 @@ function title(resourceType: string, status: string, name: string, model: string
 
 function criteriaText(criteria: Record<string, unknown> | undefined): string | undefined {
   if (!criteria) return undefined;
+  // Only scalars are written out: String() of a nested array recurses (and overflows on one thousands deep).
+  const scalar = (x: unknown) => (typeof x === 'number' || typeof x === 'string' ? String(x) : undefined);
   const part = (label: string, v: unknown) => {
     const c = v as { count?: unknown; period?: unknown } | null;
-    return c && c.count !== null && c.count !== undefined ? `${label} after ${String(c.count)} ${String(c.period)}` : undefined;
+    const count = c ? scalar(c.count) : undefined;
+    return count !== undefined ? `${label} after ${count} ${scalar(c!.period) ?? ''}`.trimEnd() : undefined;
   };
   const parts = [part('warn', criteria.warn_after), part('error', criteria.error_after)].filter(Boolean);
   return parts.length ? parts.join(', ') : undefined;

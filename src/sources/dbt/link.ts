@@ -19,7 +19,8 @@ export function fillLink(template: string, values: LinkValues): string | undefin
   const url = template.replace(PLACEHOLDER, (_, p: keyof LinkValues) => {
     const v = values[p];
     if (v === undefined) missing = true;
-    return encodeURIComponent(v ?? '');
+    // Well-formed first: encodeURIComponent throws on a lone surrogate (a unique_id can hold anything).
+    return encodeURIComponent((v ?? '').toWellFormed());
   });
   if (missing) return undefined;
   try {

@@ -8,7 +8,8 @@ import { hashKey, isObject, text, type Candidate } from './candidate.ts';
 
 /** Grafana's unified alerting webhook is Alertmanager's format plus Grafana fields (`orgId`, `panelURL`, version "1"). */
 export function isGrafana(body: Record<string, unknown>): boolean {
-  if ('orgId' in body || String(body.version) === '1') return true;
+  // Compared as is: String() of an array nested thousands deep overflows the stack.
+  if ('orgId' in body || body.version === '1' || body.version === 1) return true;
   return Array.isArray(body.alerts) && body.alerts.some((a) => isObject(a) && ('panelURL' in a || 'dashboardURL' in a || 'silenceURL' in a));
 }
 

@@ -5,7 +5,8 @@ export type InsufficientData = 'ignore' | 'firing' | 'resolved';
 
 /** A CloudWatch alarm state change, as SNS delivers it in `Message` (or as posted directly). */
 export function isCloudWatchAlarm(v: unknown): v is Record<string, unknown> {
-  return isObject(v) && typeof v.AlarmName === 'string' && typeof v.NewStateValue === 'string';
+  // A blank name is no alarm to speak of (no title, no console link): such a payload is read as any other JSON.
+  return isObject(v) && typeof v.AlarmName === 'string' && v.AlarmName.trim() !== '' && typeof v.NewStateValue === 'string';
 }
 
 /** `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:name` → `eu-west-1`; the message's `Region` is a display name. */
@@ -44,7 +45,7 @@ export function cloudWatchCandidate(alarm: Record<string, unknown>, field: strin
       ...(status ? { status } : {}),
       title: name,
       ...(description ? { description } : {}),
-      ...(region ? { sourceUrl: `https://console.aws.amazon.com/cloudwatch/home?region=${region}#alarmsV2:alarm/${encodeURIComponent(name)}` } : {}),
+      ...(region ? { sourceUrl: `https://console.aws.amazon.com/cloudwatch/home?region=${region}#alarmsV2:alarm/${encodeURIComponent(name.toWellFormed())}` } : {}),
       metadata,
     },
     ...(status ? {} : { skip: true }),
