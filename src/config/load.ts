@@ -140,11 +140,14 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: strin
   };
 }
 
+/** A registry's entry for a config's `type`: never an Object.prototype member (`type: constructor` is unknown). */
+const ownEntry = <T>(registry: Record<string, T>, key: string): T | undefined => (Object.hasOwn(registry, key) ? registry[key] : undefined);
+
 /** Each source's and destination's own keys, by the schema of its type. */
 function validateEntries(rawSources: RawConfig['sources'], rawDestinations: RawConfig['destinations'], bodyLimit: number, problems: ConfigProblem[]) {
   const sources = new Map<string, SourceConfig>();
   for (const [name, s] of Object.entries(rawSources)) {
-    const type = sourceTypes[s.type];
+    const type = ownEntry(sourceTypes, s.type);
     if (!type) {
       problems.push({ path: `sources.${name}.type`, message: `unknown source type "${s.type}" (known: ${Object.keys(sourceTypes).join(', ')})` });
       continue;
@@ -160,7 +163,7 @@ function validateEntries(rawSources: RawConfig['sources'], rawDestinations: RawC
 
   const destinations = new Map<string, DestinationConfig>();
   for (const [name, d] of Object.entries(rawDestinations)) {
-    const type = destinationTypes[d.type];
+    const type = ownEntry(destinationTypes, d.type);
     if (!type) {
       problems.push({ path: `destinations.${name}.type`, message: `unknown destination type "${d.type}" (known: ${Object.keys(destinationTypes).join(', ')})` });
       continue;
