@@ -41,7 +41,12 @@ export class BacklogTally {
   private readonly titles = new Map<string, number>();
   private readonly groups = new Map<string, number>();
 
-  constructor(private readonly groupBy: readonly string[]) {}
+  /** `"team":` and so on: an alert whose stored labels hold none of them is not parsed at all. */
+  private readonly needles: string[];
+
+  constructor(private readonly groupBy: readonly string[]) {
+    this.needles = groupBy.map((name) => `${JSON.stringify(name)}:`);
+  }
 
   add(a: QueuedAlert): void {
     this.total++;
@@ -49,7 +54,7 @@ export class BacklogTally {
     this.bySeverity[severity] = (this.bySeverity[severity] ?? 0) + 1;
     this.bySource[a.source] = (this.bySource[a.source] ?? 0) + 1;
     bump(this.titles, a.title);
-    if (this.groupBy.length === 0) return;
+    if (!this.needles.some((n) => a.labels.includes(n))) return;
     const labels = JSON.parse(a.labels) as Record<string, string[]>;
     const pairs = this.groupBy.filter((name) => labels[name]?.length).map((name) => [name, labels[name]!.join(',')]);
     if (pairs.length) bump(this.groups, JSON.stringify(pairs));

@@ -53,3 +53,22 @@ test('the breakdown read in chunks counts every queued row once', async () => {
     { labels: { team: 'web' }, count: 2_500 },
   ]);
 });
+
+test('a count past one chunk (5,000 index entries) goes on where the last one stopped', async () => {
+  const db = await openSqlite({ path: join(mkdtempSync(join(tmpdir(), 'tocsin-storm-repo-')), 't.db') });
+  await db
+    .insertInto('alerts')
+    .values({
+      id: 'A', source: 'prom', dedup_key: 'A', external_key: 'prom:A', state: 'firing', episode: 1, title: 't', description: null, severity: 'warning', metadata: '{}',
+      source_url: null, content_hash: 'h', routed_to: '["pager"]', labels: '{}', parser_labels: null, route_override: null,
+      event_count: 1, created_at: 0, updated_at: 0, last_event_at: 0, resolved_at: null, acknowledged_at: null,
+    })
+    .execute();
+  // Rows of one alert, one priority: only the id keyset separates the chunks.
+  const row = { destination: 'pager', alert_id: 'A', episode: 1, status: 'pending' as const, payload: '{}', priority: 2, attempts: 0, next_attempt_at: 0, created_at: 0, updated_at: 0 };
+  for (let i = 0; i < 11_000; i += 1_000) await db.insertInto('deliveries').values(Array(1_000).fill(row)).execute();
+  assert.equal(await countBacklog(db, 'pager', undefined, 1_000_000), 11_000);
+  assert.equal(await countBacklog(db, 'pager', undefined, 10_001), 10_001);
+  assert.equal(await countBacklog(db, 'pager', undefined, 5_000), 5_000);
+  assert.equal(await countBacklog(db, 'pager', 'A', 1_000_000), 0);
+});
