@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
-  PROTOTYPE_NAMES, hostileJson, hostileObject, hostileString, mutated, nativeAlert, nestedJson, notification, runResults, withOneBad,
+  PROTOTYPE_NAMES, cloudWatchAlarm, hostileJson, sentryWebhook, snsNotification, hostileObject, hostileString, mutated, nativeAlert, nestedJson, notification, runResults, withOneBad,
 } from '../fuzz/arbitraries.ts';
 import { StoreProbe, raw, stalled, type RawRequest, type RawResponse } from '../fuzz/gateway.ts';
 import { check, runs } from '../fuzz/runs.ts';
@@ -36,7 +36,7 @@ const CONTENT_TYPES = [
 ];
 
 /** Bodies as bytes: JSON of any shape, well-formed payloads spoiled in places, and things that are not JSON at all. */
-const wellFormed = fc.oneof(notification('4'), notification('1'), nativeAlert, fc.array(nativeAlert, { minLength: 1, maxLength: 3 }), runResults);
+const wellFormed = fc.oneof(notification('4'), notification('1'), nativeAlert, fc.array(nativeAlert, { minLength: 1, maxLength: 3 }), runResults, cloudWatchAlarm, snsNotification, sentryWebhook);
 const bodyBytes: fc.Arbitrary<{ kind: string; bytes: Buffer }> = fc.oneof(
   hostileJson(4).map((v) => ({ kind: 'json', bytes: Buffer.from(JSON.stringify(v)) })),
   mutated(wellFormed).map((v) => ({ kind: 'mutated', bytes: Buffer.from(JSON.stringify(v)) })),
@@ -158,7 +158,7 @@ describe('fuzzing a running gateway over HTTP', () => {
       am: notification('4'),
       graf: notification('1'),
       dbt: runResults,
-      versus: hostileObject(3).filter((o) => !('Type' in o && 'TopicArn' in o)),
+      versus: fc.oneof(hostileObject(3).filter((o) => !('Type' in o && 'TopicArn' in o)), cloudWatchAlarm.filter((a) => a.NewStateValue !== 'INSUFFICIENT_DATA'), snsNotification, sentryWebhook),
       hook: fc.oneof(hostileObject(3), fc.array(hostileObject(2), { minLength: 1, maxLength: 4 })),
     };
     const cases = fc.oneof(...Object.entries(payload).map(([name, arb]) => fc.tuple(fc.constant(name as SourceName), arb.filter(clean))));
