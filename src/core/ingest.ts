@@ -11,6 +11,7 @@ import type { EnqueueResult } from '../storage/deliveries-enqueue.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import { InsertBuffer } from '../storage/insert-buffer.ts';
 import type { AlertRow, Tx } from '../storage/schema.ts';
+import { Batcher } from './batching.ts';
 import { enqueueFor, readList } from './outbox.ts';
 
 export interface AlertResult {
@@ -205,6 +206,37 @@ async function applyEvent(tx: Tx, held: InsertBuffer, deps: IngestDeps, known: K
   return applied;
 }
 
+interface Request {
+  events: AlertEvent[];
+  requested: string | undefined;
+}
+
+/**
+ * The requests of one job, in order, as one batch of events: one lookup for all of them, their inserts written
+ * together as multi-row statements before the job ends. The same as one job per request, only cheaper.
+ */
+async function applyRequests(tx: Tx, deps: IngestDeps, requests: Request[]): Promise<Applied[][]> {
+  const now = deps.clock.now();
+  const held = new InsertBuffer(tx);
+  const known = await loadKnown(tx, held, requests.flatMap((r) => r.events));
+  const out: Applied[][] = [];
+  for (const r of requests) {
+    const applied: Applied[] = [];
+    for (const e of r.events) applied.push(await applyEvent(tx, held, deps, known, e, r.requested, now));
+    out.push(applied);
+  }
+  await held.flush();
+  return out;
+}
+
+/** Concurrent requests share one job (batching.ts), per set of deps: a gateway has one. */
+const batchers = new WeakMap<IngestDeps, Batcher<Request, Applied[]>>();
+function batcherOf(deps: IngestDeps): Batcher<Request, Applied[]> {
+  let b = batchers.get(deps);
+  if (!b) batchers.set(deps, (b = new Batcher(deps.commits, (tx, requests) => applyRequests(tx, deps, requests))));
+  return b;
+}
+
 /**
  * normalize → identity → lifecycle → route → outbox, for every event of one request, in one transaction. The
  * caller answers 2xx only after this resolves: by then the state change and its deliveries are committed.
@@ -221,16 +253,7 @@ export async function ingest(deps: IngestDeps, rawEvents: AlertEvent[], destinat
     warnings.push(`unknown destination "${requested}" ignored: routed by the routes instead (configured destinations: ${configured})`);
     requested = undefined;
   }
-  const applied = await deps.commits.run(async (tx) => {
-    const now = deps.clock.now();
-    // The batch's inserts are written together, as multi-row statements, before the transaction ends.
-    const held = new InsertBuffer(tx);
-    const known = await loadKnown(tx, held, events);
-    const out: Applied[] = [];
-    for (const e of events) out.push(await applyEvent(tx, held, deps, known, e, requested, now));
-    await held.flush();
-    return out;
-  });
+  const applied = await batcherOf(deps).run({ events, requested });
   // Observed only once committed: a shared transaction that failed and was re-run must not count twice.
   const enqueued = new Set<string>();
   for (const a of applied) {

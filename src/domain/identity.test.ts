@@ -22,3 +22,10 @@ test('content hash ignores key order but not values', () => {
   assert.equal(contentHash({ a: 1, b: 2 }), contentHash({ b: 2, a: 1 }));
   assert.notEqual(contentHash({ a: 1 }), contentHash({ a: 2 }));
 });
+
+test('content hashes never change: alerts stored by earlier versions must not look updated on their next repeat', () => {
+  const v = { t: 'Disk full on db-1 ✓', d: null, s: 'critical', m: { z: [1, 'two', null, { y: true, x: 1.5 }], a: { '"q"': 'line\nbreak' } }, u: null, l: { team: ['a', 'b'] } };
+  assert.equal(stableStringify(v), '{"d":null,"l":{"team":["a","b"]},"m":{"a":{"\\"q\\"":"line\\nbreak"},"z":[1,"two",null,{"x":1.5,"y":true}]},"s":"critical","t":"Disk full on db-1 ✓","u":null}');
+  // Computed by the implementation before the ingest hot-path work.
+  assert.equal(contentHash({ ...v, m: { ...v.m, u: undefined as never } }), '5q4D3M9nVJxAJzN58xBTXB');
+});

@@ -1,0 +1,57 @@
+import type { GroupCommit } from '../storage/group-commit.ts';
+import type { Tx } from '../storage/schema.ts';
+import { storageUnavailable } from '../storage/unavailable.ts';
+
+interface Waiting<I, O> {
+  item: I;
+  resolve(o: O): void;
+  reject(e: unknown): void;
+}
+
+/**
+ * Items that arrive together are worked on together: one job in the group commit for all of them, so they share
+ * what a job pays once (a lookup, a few multi-row inserts) instead of each paying it. A batch takes every item that
+ * arrives until its job starts (the group commit starts jobs after the event loop's I/O callbacks, so every request
+ * parsed in the same turn joins).
+ *
+ * A failed batch is split: each item runs again in a job of its own, so one bad item never fails its neighbours,
+ * as the group commit does for jobs. Unless storage itself failed (full, locked for too long): each would fail the
+ * same way, so all fail at once.
+ */
+export class Batcher<I, O> {
+  private open: Waiting<I, O>[] | undefined;
+
+  constructor(
+    private readonly commits: GroupCommit,
+    /** Works on the items in order, in one transaction; one output per item, in the same order. */
+    private readonly work: (tx: Tx, items: I[]) => Promise<O[]>,
+  ) {}
+
+  run(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      const waiting = { item, resolve, reject };
+      if (this.open) return void this.open.push(waiting);
+      const batch = (this.open = [waiting]);
+      this.commits
+        .run((tx) => {
+          // Closed when its job starts; a job run again (a locked database, a failed neighbour) keeps its batch.
+          if (this.open === batch) this.open = undefined;
+          return this.work(tx, batch.map((w) => w.item));
+        })
+        .then(
+          (outputs) => batch.forEach((w, i) => w.resolve(outputs[i]!)),
+          (e: unknown) => this.split(batch, e),
+        );
+    });
+  }
+
+  private split(batch: Waiting<I, O>[], e: unknown): void {
+    if (batch.length === 1 || storageUnavailable(e)) return batch.forEach((w) => w.reject(e));
+    for (const w of batch) {
+      this.commits.run((tx) => this.work(tx, [w.item])).then(
+        ([output]) => w.resolve(output!),
+        (err: unknown) => w.reject(err),
+      );
+    }
+  }
+}
