@@ -34,6 +34,9 @@ export function toApiError(err: FastifyError | ApiError | Error): ApiError {
       return new ApiError(400, 'invalid_body', 'the body is empty; send a JSON object or array');
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiError(400, 'invalid_body', 'Content-Length does not match the body');
+    // Fastify's message quotes the path; ours does not echo what the client sent.
+    case 'FST_ERR_BAD_URL':
+      return new ApiError(400, 'bad_request', 'the path is not valid: a % escape that does not decode to UTF-8');
   }
   if (e.statusCode === 400 && (e instanceof SyntaxError || /JSON/i.test(e.message))) {
     return new ApiError(400, 'invalid_json', `the body is not valid JSON: ${e.message.replace(/^Body is not valid JSON but content-type is set to 'application\/json'/, '').slice(0, 200) || 'parse error'}`);

@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { clientErrorHandler } from './client-error.ts';
 import { ApiError, errorHandler, notFound } from './errors.ts';
@@ -48,6 +48,8 @@ export function buildServer(gw: Gateway, logger: Logger): FastifyInstance {
     trustProxy: false,
     // Fastify's default logs a refused request's raw bytes (query-string tokens included) at trace.
     clientErrorHandler: clientErrorHandler(logger),
+    // Errors Fastify meets before routing (a malformed % escape in the path): answered in tocsin's shape too.
+    frameworkErrors: (err, request, reply) => errorHandler(err, request as FastifyRequest, reply as FastifyReply),
   });
   // JSON only; the ingest routes alone also read JSON sent as text/plain, as AWS SNS sends it (ingest-routes.ts).
   app.removeContentTypeParser('text/plain');

@@ -230,6 +230,14 @@ describe('hostile HTTP: slow requests, body limits, repeated parameters, deep ne
     }
   });
 
+  test('a malformed % escape in the path is a 400 in tocsin\'s error shape, without echoing the path', async () => {
+    for (const path of ['/api/v1/alerts/%ED%A0%80', '/ingest/%E0%A4%A', '/ingest/app%FF']) {
+      const r = await http('POST', `${gw.url}${path}?token=${APP_TOKEN}`, { body: { title: 'x' } });
+      assert.equal(r.status, 400, `${path}: ${r.text}`);
+      assert.deepEqual(r.body, { error: { code: 'bad_request', message: 'the path is not valid: a % escape that does not decode to UTF-8' } });
+    }
+  });
+
   test('a body nested thousands of levels deep is a 400 naming the limit and the path (JSON, NDJSON, text/plain); nothing is stored', async () => {
     const deep = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
     const alert = (title: string, levels: number) => `{"title":"${title}","dedup_key":"${title}","metadata":${deep(levels)}}`;
