@@ -31,7 +31,7 @@ async function setup(settings: StormSettings = { ...DEFAULT_STORM, afterMs: 60_0
   const states: [string, boolean, boolean][] = [];
   let wakes = 0;
   // 60/min and after 60 s: a storm past 60 queued, over at 6.
-  const watch = (s = settings) =>
+  const watch = (s = settings, timing: { minGapMs?: number; idleEveryMs?: number; activeEveryMs?: number } = {}) =>
     new StormWatch(
       {
         db,
@@ -42,6 +42,7 @@ async function setup(settings: StormSettings = { ...DEFAULT_STORM, afterMs: 60_0
         newId,
         listUrl: (d) => `http://tocsin.test/api/v1/deliveries?destination=${d}&status=pending`,
         wake: () => wakes++,
+        ...timing,
       },
       { name: 'pager', rateLimit: { perMinute: 60, burst: 10 }, settings: s },
     );
@@ -245,4 +246,24 @@ test('rerouting at start or reload leaves the summary with its own destination',
   const report = await rerouteActive(t.commits, t.clock, t.routing());
   assert.equal(report.added.get('other') ?? 0, 0);
   assert.deepEqual(JSON.parse((await t.summary())!.routed_to), ['pager']);
+});
+
+test('the running watch: a poke is looked at at once, not at the next idle look; stop ends it', async () => {
+  const t = await setup();
+  const w = t.watch(undefined, { minGapMs: 10, idleEveryMs: 60_000, activeEveryMs: 60_000 });
+  w.start();
+  await new Promise((r) => setTimeout(r, 50));
+  await t.fire(100);
+  const began = Date.now();
+  w.poke();
+  while (!(await t.summary()) && Date.now() - began < 5_000) await new Promise((r) => setTimeout(r, 10));
+  assert.ok(await t.summary(), 'the summary was written after the poke');
+  assert.ok(Date.now() - began < 2_000, `${Date.now() - began} ms after the poke`);
+  const stopping = Date.now();
+  await w.stop();
+  assert.ok(Date.now() - stopping < 1_000, 'stop does not wait for the next look');
+  assert.deepEqual(t.states, [
+    ['pager', true, true],
+    ['pager', false, false],
+  ]);
 });
