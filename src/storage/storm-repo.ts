@@ -24,22 +24,22 @@ interface Segment {
   priority: number;
 }
 
-/** The highest priority below `below` that has rows of this destination and status (a seek on the claim index). */
-async function nextPriority(db: Executor, destination: string, status: Segment['status'], below: number): Promise<number | undefined> {
-  const r = await db
+/** The highest priority (below `below`, if given) that has rows of this destination and status: a seek on the claim index. */
+async function nextPriority(db: Executor, destination: string, status: Segment['status'], below?: number): Promise<number | undefined> {
+  let q = db
     .selectFrom('deliveries')
     .select((eb) => eb.fn.max('priority').as('p'))
     .where('destination', '=', destination)
-    .where('status', '=', status)
-    .where('priority', '<', below)
-    .executeTakeFirst();
+    .where('status', '=', status);
+  if (below !== undefined) q = q.where('priority', '<', below);
+  const r = await q.executeTakeFirst();
   return r?.p == null ? undefined : Number(r.p);
 }
 
 /** Each (status, priority) of the queue, in flight first, then most urgent first. */
 async function* segments(db: Executor, destination: string): AsyncGenerator<Segment> {
   for (const status of QUEUED) {
-    for (let p = await nextPriority(db, destination, status, Infinity); p !== undefined; p = await nextPriority(db, destination, status, p)) yield { status, priority: p };
+    for (let p = await nextPriority(db, destination, status); p !== undefined; p = await nextPriority(db, destination, status, p)) yield { status, priority: p };
   }
 }
 
