@@ -108,3 +108,8 @@ test('String() is never called on a value nested thousands deep (versus version,
   const fresh = { metadata: { dbt_schema_version: 'https://schemas.getdbt.com/dbt/sources/v3.json' }, results: [{ unique_id: 'source.p.s.t', status: 'warn', criteria: { warn_after: { count: deep, period: deep } } }] };
   events(await parse('dbt', fresh));
 });
+
+test('an SNS notification whose Subject and Message say nothing has no undefined title in its metadata', async () => {
+  const [e] = events(await parse('versus', { Type: 'Notification', MessageId: 'm', TopicArn: 'arn:aws:sns:eu-west-1:1:t', Subject: [], Message: '\r\n' }));
+  assert.ok(!('title' in e!.metadata), JSON.stringify(e!.metadata));
+});

@@ -45,11 +45,11 @@ const contexts = Object.entries(OPTIONS).flatMap(([type, list]) =>
 );
 const parserArb = fc.constantFrom(...contexts);
 
-async function timedParse(ctx: (typeof contexts)[number], body: unknown, query?: Record<string, string>): Promise<Parsed> {
+async function timedParse(ctx: (typeof contexts)[number], body: unknown, query?: Record<string, string>, slowMs = SLOW_MS): Promise<Parsed> {
   const started = performance.now();
   const outcome = await ctx.parse(body, query);
   const ms = performance.now() - started;
-  assert.ok(ms < SLOW_MS, `${ctx.label} took ${Math.round(ms)} ms`);
+  assert.ok(ms < slowMs, `${ctx.label} took ${Math.round(ms)} ms`);
   assertOutcome(outcome, 'src');
   return outcome;
 }
@@ -116,7 +116,8 @@ describe('source parsers under fuzzing', () => {
         let i = 0;
         const swap = (v: unknown): unknown =>
           typeof v === 'string' ? (i++ % 2 ? big : v) : Array.isArray(v) ? v.map(swap) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, swap(x)])) : v;
-        await timedParse(ctx, swap(body));
+        // Bodies of several megabytes (past the 1 MiB default body_limit): seconds at most, on a loaded machine.
+        await timedParse(ctx, swap(body), undefined, 5 * SLOW_MS);
       }),
       runs(15),
     );

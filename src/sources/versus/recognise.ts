@@ -29,7 +29,9 @@ function snsCandidates(body: Record<string, unknown>, insufficient: Insufficient
     // Not JSON: an SNS notification with a plain-text message, read as a generic alert below.
   }
   if (isCloudWatchAlarm(message)) return [cloudWatchCandidate(message, 'Message', insufficient)];
-  const generic = isObject(message) ? message : { title: text(body.Subject) ?? text(body.Message), message: body.Message, topic: body.TopicArn };
+  const title = text(body.Subject) ?? text(body.Message);
+  // No `title: undefined` when neither says anything: metadata holds JSON values only.
+  const generic = isObject(message) ? message : { ...(title !== undefined ? { title } : {}), message: body.Message, topic: body.TopicArn };
   return [genericCandidate(generic, 'Message', severityMap)];
 }
 
