@@ -73,13 +73,6 @@ function jsonInPlainText(scope: FastifyInstance) {
 
 const TOO_DEEP = `nested more than ${MAX_BODY_DEPTH} levels deep (the most tocsin accepts); flatten it`;
 
-/** A body nested deeper than any sender needs: the sender's mistake (400), refused before anything walks it. */
-function depthChecked(value: unknown): { ok: true; value: unknown } | { ok: false; error: ApiError } {
-  const at = tooDeepAt(value, MAX_BODY_DEPTH);
-  if (at === undefined) return { ok: true, value };
-  return { ok: false, error: badRequest([{ field: at, message: TOO_DEEP }]) };
-}
-
 /**
  * JSON, or a sequence of JSON values (json-values.ts: Fluent Bit's json_lines and json_stream, NDJSON), read as one
  * array of all their items. Each piece goes through Fastify's guarded parser, as a single document would.
@@ -88,9 +81,10 @@ function jsonOrSequence(scope: FastifyInstance) {
   const json = scope.getDefaultJsonParser('error', 'error');
   const parseOne = (request: FastifyRequest, text: string) =>
     new Promise<unknown>((resolve, reject) => json(request, text, (err, value) => (err ? reject(err) : resolve(value))));
+  // A body nested deeper than any sender needs is the sender's mistake (400), refused before anything walks it.
   const checked = (value: unknown, done: (err: Error | null, body?: unknown) => void) => {
-    const r = depthChecked(value);
-    return r.ok ? done(null, r.value) : done(r.error);
+    const at = tooDeepAt(value, MAX_BODY_DEPTH);
+    return at === undefined ? done(null, value) : done(badRequest([{ field: at, message: TOO_DEEP }]));
   };
   return (request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => {
     // A large body is looked at before it is parsed (json-values.ts: parsing deep nesting is slow); the path is not
@@ -124,7 +118,6 @@ function tooLarge(limit: number, length?: number): ApiError {
 const NO_FASTIFY_LIMIT = Number.MAX_SAFE_INTEGER;
 
 export function registerIngestRoutes(app: FastifyInstance, gw: Gateway, sns: SnsHttp = new SnsHttp()): void {
-
   // Auth before the body is read: an unknown source and a wrong token get the same answer, and cost us nothing.
   // A token in the query string stays out of every log line: the server logs the path only (server.ts).
   const authenticate = async (request: IngestRequest) => {
