@@ -28,7 +28,7 @@ export function basicPassword(header: string | undefined): string | undefined {
  * Every credential a sender presents, in the three ways incident.io's own HTTP alert sources take a token:
  * `Authorization: Bearer`, HTTP Basic with the token as password (AWS SNS and other senders that can only put
  * credentials in the URL, `https://any:<token>@host/...`), and `?token=`. A repeated `?token=` is ambiguous and
- * counts for nothing.
+ * counts for nothing (the server answers it with a 400 before authentication: server.ts).
  */
 export function presentedTokens(authorization: string | undefined, queryToken: unknown): string[] {
   const found = [bearerToken(authorization), basicPassword(authorization), typeof queryToken === 'string' ? queryToken : undefined];
