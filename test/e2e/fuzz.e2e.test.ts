@@ -249,6 +249,7 @@ describe('fuzzing a running gateway over HTTP', () => {
       fc.tuple(id, fc.constantFrom('acknowledge', 'resolve')).map(([i, a]) => ({ method: 'POST' as const, path: `/api/v1/alerts/${i}/${a}` })),
       fc.oneof(id, fc.constantFrom('1', '-1', '0', '1e3', '99999999999999999999', '0x10')).map((i) => ({ method: 'POST' as const, path: `/api/v1/deliveries/${i}/retry` })),
       fc.constantFrom('/api/v1/sources', '/api/v1/destinations', '/api/v1/nothing', '/api/v1/', '/api/v1/alerts/').map((p) => ({ method: 'GET' as const, path: p })),
+      fc.tuple(hostileJson(2), fc.constantFrom(...CONTENT_TYPES), queryString(mgmtKey, true)).map(([b, ct, q]) => ({ method: 'POST' as const, path: `/-/reload${q}`, body: JSON.stringify(b), contentType: ct })),
     );
     const bulkRetry = fc
       .tuple(fc.oneof(hostileJson(3), fc.record({ status: fc.constantFrom('dead', 'orphaned', 'pending', 'x'), destination: hostileString }, { requiredKeys: [] })), fc.constantFrom(...CONTENT_TYPES))
