@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { monotonicFactory } from 'ulid';
 import { buildServer } from './api/server.ts';
-import type { Gateway, ReloadOutcome } from './api/gateway.ts';
+import type { Gateway, ReloadOutcome, RestartKey } from './api/gateway.ts';
 import { Metrics } from './api/metrics.ts';
 import { ConfigError, type Config } from './config/load.ts';
 import { loadAgain } from './config/origin.ts';
@@ -169,7 +169,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
         workers.delete(name);
       }
     }
-    config = { ...next, listen: config.listen, storage: config.storage };
+    config = { ...next, listen: config.listen, storage: config.storage, requestTimeoutMs: config.requestTimeoutMs };
     routing = { routes: next.routes, destinations: new Set(next.destinations.keys()) };
     for (const d of destinations.values()) {
       const w = workers.get(d.name);
@@ -212,9 +212,10 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
       return refused({ ok: false, reason: 'failed', message: (e as Error).message });
     }
     metrics.configLoaded(true, clock.now());
-    const restartRequired: ('listen' | 'storage')[] = [];
+    const restartRequired: RestartKey[] = [];
     if (next.listen.host !== running.listen.host || next.listen.port !== running.listen.port) restartRequired.push('listen');
     if (JSON.stringify(next.storage) !== JSON.stringify(running.storage)) restartRequired.push('storage');
+    if (next.requestTimeoutMs !== running.requestTimeoutMs) restartRequired.push('request_timeout');
     for (const key of restartRequired) logger.warn({ trigger, key }, `${key} changed in the config: restart tocsin to apply it (the running ${key} is unchanged)`);
     logger.info({ trigger, sources: next.sources.size, destinations: next.destinations.size, routes: next.routes.length }, 'configuration reloaded');
     logWarnings(next);

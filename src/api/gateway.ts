@@ -19,8 +19,11 @@ export interface Gateway {
   reload(trigger: string): Promise<ReloadOutcome>;
 }
 
+/** Config keys a reload cannot apply to a running process: a changed one is reported, and kept as it was. */
+export type RestartKey = 'listen' | 'storage' | 'request_timeout';
+
 /** What a reload did. A refused reload changes nothing: the previous config stays in force. */
 export type ReloadOutcome =
-  | { ok: true; restartRequired: ('listen' | 'storage')[]; warnings: ConfigProblem[] }
+  | { ok: true; restartRequired: RestartKey[]; warnings: ConfigProblem[] }
   | { ok: false; reason: 'invalid'; problems: ConfigProblem[] }
   | { ok: false; reason: 'not_reloadable' | 'failed'; message: string };

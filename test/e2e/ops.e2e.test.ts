@@ -100,15 +100,15 @@ describe('operations: reload over HTTP and SIGHUP, metrics, quiet probes', () =>
     assert.equal((await send(tocsin.url, { title: 'still served', dedup_key: 'ci-2' }, 'ci', 'ci-source-token-0123456789')).status, 202, 'the previous config is still in force');
     await waitFor('the refusal logged', () => logLines(tocsin).some((l) => l.level === 'error' && l.msg.startsWith('reload refused') && l.trigger === 'http'));
 
-    // listen and storage changed: applied otherwise, and said to need a restart; the gateway stays where it was.
-    const elsewhere = { ...good, listen: `127.0.0.1:${await freePort()}`, storage: { sqlite: join(dir, 'other.db') } };
+    // listen, storage and request_timeout changed: applied otherwise, and said to need a restart; the gateway stays where it was.
+    const elsewhere = { ...good, listen: `127.0.0.1:${await freePort()}`, storage: { sqlite: join(dir, 'other.db') }, request_timeout: '45s' };
     writeConfig(dir, elsewhere);
     const restart = await reload(tocsin);
     assert.equal(restart.status, 200, restart.text);
-    assert.deepEqual(restart.body.restart_required, ['listen', 'storage']);
+    assert.deepEqual(restart.body.restart_required, ['listen', 'storage', 'request_timeout']);
     assert.equal(await metric(tocsin.url, 'tocsin_config_last_reload_successful'), 1);
     assert.equal((await http('GET', `${tocsin.url}/readyz`)).status, 200, 'still listening on the old address');
-    for (const key of ['listen', 'storage']) {
+    for (const key of ['listen', 'storage', 'request_timeout']) {
       // Log lines reach stdout asynchronously: wait for them rather than race the HTTP answer.
       await waitFor(`the ${key} restart warning`, () => logLines(tocsin).some((l) => l.level === 'warn' && l.msg === `${key} changed in the config: restart tocsin to apply it (the running ${key} is unchanged)`));
     }
