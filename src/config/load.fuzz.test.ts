@@ -16,6 +16,7 @@ import { stringify } from 'yaml';
 import { asJson, hostileJson, hostileKey, hostileString, mutated } from '../../test/fuzz/arbitraries.ts';
 import { check, runs } from '../../test/fuzz/runs.ts';
 import { expandEnv, type ConfigProblem } from './expand.ts';
+import { configFromEnv, sourceTokenVar } from './env-config.ts';
 import { buildConfig, ConfigError, loadConfigFile, type Config } from './load.ts';
 
 /** Every secret in the generated configs carries this: it must never show in a problem message. */
@@ -95,7 +96,6 @@ function assertConfig(c: Config): void {
     assert.notEqual(name, '__proto__');
     assert.equal(s.name, name);
     assert.ok(typeof s.token === 'string' && s.token.length >= 16, `sources.${name}.token`);
-    assert.ok(!s.token.includes('${'), `sources.${name}.token kept a reference literally`);
     assert.ok(Number.isInteger(s.bodyLimit) && s.bodyLimit > 0);
   }
   for (const name of c.destinations.keys()) assert.notEqual(name, '__proto__');
@@ -194,6 +194,32 @@ describe('${VAR} expansion against a model of it', () => {
         assert.ok(out.problems.some((p) => p.path === 'sources.app.token'), JSON.stringify(out.problems));
       }),
       runs(100, { examples: [['', '${ VAR }'], ['', '${1VAR}']] }),
+    );
+  });
+});
+
+describe('the environment-only config under fuzzing', () => {
+  const sourceName = fc.oneof(fc.stringMatching(/^[a-z][a-z0-9_-]{0,8}$/), hostileKey.map((k) => k.replace(/[,:]/g, '')));
+  test('any environment: a Config or problems naming the variables; values are taken literally, secrets never shown', async () => {
+    await check(
+      fc.property(
+        fc.uniqueArray(fc.tuple(sourceName, fc.option(fc.constantFrom('alerts', 'alertmanager', 'versus', 'nope', 'constructor'), { nil: undefined })), { selector: ([n]) => n.toUpperCase().replace(/[^A-Z0-9]/g, '_'), maxLength: 4 }),
+        fc.array(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('$', '${X}', '$$', '${ X }', '}')), { maxLength: 4 }).map((parts) => `${SECRET}${parts.join('')}`),
+        fc.option(fc.oneof(fc.constantFrom('127.0.0.1:9', '[::1]:65535', '127.0.0.1:99999', ':', ''), hostileString), { nil: undefined }),
+        fc.boolean(),
+        (entries, secret, listen, withId) => {
+          const env: NodeJS.ProcessEnv = { X: 'expanded', TOCSIN_SOURCES: entries.map(([n, t]) => (t ? `${n}:${t}` : n)).join(','), INCIDENT_IO_ALERT_SOURCE_TOKEN: secret };
+          if (withId) env.INCIDENT_IO_ALERT_SOURCE_ID = '01GW2G3V0S59R238FAHPDS1R66';
+          if (listen !== undefined) env.TOCSIN_LISTEN = listen;
+          for (const [n] of entries) env[sourceTokenVar(n)] = `${secret}-${n}`;
+          const out = loaded(() => configFromEnv(env, dir));
+          if (out.ok) {
+            for (const [n] of entries) assert.equal(out.config.sources.get(n)?.token, `${secret}-${n}`, `the token of ${n} is the variable's value, $ and all`);
+            assert.equal(out.config.destinations.get('incident_io')?.config.token, secret);
+          }
+        },
+      ),
+      runs(200),
     );
   });
 });
