@@ -29,7 +29,7 @@ export async function findAlert(db: Executor, id: string): Promise<AlertRow | un
 
 /** `held`: the insert waits in that buffer (insert-buffer.ts), to be written with others in one statement. */
 export async function insertAlert(db: Executor, row: NewAlertRow, held?: InsertBuffer): Promise<void> {
-  if (held) held.add('alerts', row);
+  if (held) await held.add('alerts', row);
   else await insertRows(db, 'alerts', [row]);
 }
 
@@ -68,7 +68,7 @@ export async function touchAlert(db: Executor, id: string, at: number, held?: In
 export type NewTransition = Insertable<TransitionsTable>;
 
 export async function insertTransition(db: Executor, t: NewTransition, held?: InsertBuffer): Promise<void> {
-  if (held) held.add('transitions', t);
+  if (held) await held.add('transitions', t);
   else await insertRows(db, 'transitions', [t]);
 }
 

@@ -91,7 +91,7 @@ export async function enqueueDelivery(db: Executor, input: EnqueueInput, held?: 
     created_at: input.now,
     updated_at: input.now,
   };
-  if (held) held.add('deliveries', row);
+  if (held) await held.add('deliveries', row);
   else await insertRows(db, 'deliveries', [row]);
   return 'inserted';
 }

@@ -57,16 +57,19 @@ test('InsertBuffer: held rows are written before a statement reads their table, 
   const db = await open();
   await db.transaction().execute(async (tx) => {
     const held = new InsertBuffer(tx);
-    held.add('transitions', transition('h', 1));
-    held.add('transitions', { ...transition('h', 2), from_state: 'firing' });
+    await held.add('transitions', transition('h', 1));
+    await held.add('transitions', { ...transition('h', 2), from_state: 'firing' });
     assert.equal((await tx.selectFrom('transitions').selectAll().execute()).length, 0, 'held, not written');
     await held.before('deliveries'); // another table: nothing written
     assert.equal((await tx.selectFrom('transitions').selectAll().execute()).length, 0);
     await held.before('transitions');
     assert.deepEqual((await tx.selectFrom('transitions').select('actor').orderBy('id').execute()).map((r) => r.actor), ['a1', 'a2']);
-    held.add('transitions', transition('h', 3));
+    await held.add('transitions', transition('h', 3));
     await held.flush();
+    // A full statement's worth is written at once.
+    for (let i = 0; i < 64; i++) await held.add('transitions', transition('full', i));
+    assert.equal((await tx.selectFrom('transitions').selectAll().where('alert_id', '=', 'full').execute()).length, 64);
   });
-  assert.equal((await db.selectFrom('transitions').selectAll().execute()).length, 3);
+  assert.equal((await db.selectFrom('transitions').selectAll().execute()).length, 67);
   await db.destroy();
 });

@@ -95,7 +95,7 @@ export function padList<T>(items: readonly T[], size: number): T[] {
 }
 
 /** Most rows per multi-row insert: 64 rows of the widest table stay far below every dialect's parameter limit. */
-const MAX_ROWS = 64;
+export const MAX_ROWS = 64;
 
 /**
  * Rows written by multi-row inserts (`insert … values (…), (…)`), in order, so ids ascend as they would one by one.
