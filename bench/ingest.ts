@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { Pool } from 'undici';
 import { alertmanagerVersion, startAlertmanager, type PostableAlert, type RunningAlertmanager } from '../test/alertmanager.ts';
 import { APP_TOKEN, CLI, Emulator, ROOT, freePort, gatewayConfig, http, startTocsin, tempDir, waitFor, writeConfig } from '../test/harness.ts';
@@ -79,6 +80,31 @@ async function startBaseline(dir: string): Promise<{ url: string; proc: ChildPro
   return { url: `http://127.0.0.1:${port}`, proc };
 }
 
+/**
+ * What one durable commit costs on this disk right now: 32 rows in one transaction, WAL, synchronous=FULL (what
+ * tocsin does per group commit). With 32 connections each waiting for its answer, and the answer due only after the
+ * commit, no server that is durable per request can answer more than 32 requests per commit time.
+ */
+function durableCommitMs(dir: string): { p50: number; p90: number } {
+  const db = new BetterSqlite3(join(dir, 'fsync-probe.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.exec('create table t (id integer primary key, v text)');
+  const insert = db.prepare('insert into t (v) values (?)');
+  const commit = db.transaction(() => {
+    for (let i = 0; i < CONNECTIONS; i++) insert.run('x'.repeat(400));
+  });
+  const ms: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const t = performance.now();
+    commit();
+    ms.push(performance.now() - t);
+  }
+  db.close();
+  ms.sort((a, b) => a - b);
+  return { p50: ms[100]!, p90: ms[180]! };
+}
+
 /** Alertmanager routing everything to a receiver with no integrations: its ingest path (API, store, dispatcher) alone. */
 function startAm(): Promise<RunningAlertmanager> {
   return startAlertmanager({ route: { receiver: 'null', group_by: ['alertname'] }, receivers: [{ name: 'null' }] }, { logLevel: 'warn' });
@@ -146,6 +172,7 @@ async function main() {
     // Throughput with deliveries held back (the emulator paused): the ingest path alone, as the others have.
     await emu.pause();
     const rows: string[][] = [];
+    const fsync = durableCommitMs(dir);
     for (const perRequest of PER_REQUEST) {
       await load(targets.tocsin, perRequest); // warm-up: JIT, statement cache, page cache
       await load(targets.am, perRequest);
@@ -156,6 +183,8 @@ async function main() {
       rows.push([`alerts/s, ${perRequest} per request`, fmt(t.aps), fmt(a.aps), (t.aps / a.aps).toFixed(2), fmt(b.aps), '≥ 1.00 × Alertmanager']);
     }
     const rss = [tocsin.proc.pid!, am.proc.pid!, baseline.proc.pid!].map(rssMb) as [number, number, number];
+    rows.push([`durable commit p50 / p90 (ms)`, `${fsync.p50.toFixed(1)} / ${fsync.p90.toFixed(1)}`, '-', '-', '-', '-']);
+    rows.push([`ceiling, 1 per request (req/s)`, fmt(CONNECTIONS / (fsync.p50 / 1000)), '-', '-', '-', `${CONNECTIONS} connections / commit p50`]);
     rows.push(['ingest→incident.io p50 (ms)', String(lat.p50), '-', '-', '-', '≤ 10']);
     rows.push(['ingest→incident.io p99 (ms)', String(lat.p99), '-', '-', '-', '≤ 20']);
     rows.push(['RSS after load (MB)', rss[0].toFixed(0), rss[1].toFixed(0), (rss[0] / rss[1]).toFixed(2), rss[2].toFixed(0), '-']);
@@ -163,6 +192,7 @@ async function main() {
     console.log(`\ningest benchmark — ${SECONDS} s per run, ${CONNECTIONS} connections, closed loop, node ${process.version}`);
     printTable(['measure', 'tocsin', `alertmanager ${amVersion}`, 'ratio', 'bare node', 'target'], rows);
     console.log('tocsin: SQLite WAL synchronous=FULL, 202 after the fsync; alertmanager: in memory, --cluster.listen-address= , receiver with no integrations;');
+    console.log(`ceiling: with ${CONNECTIONS} connections each waiting for its answer and every answer after an fsync, at most ${CONNECTIONS} requests per durable commit;`);
     console.log('bare node: node:http + JSON.parse + one SQLite insert per alert, one transaction per request, no logic (bench/baseline-server.ts)');
   } finally {
     await emu.resume();
