@@ -5,10 +5,10 @@
  * 65535, `__proto__` names, malformed references, special files as token_file) are regression properties here.
  * `npm run fuzz` runs the same properties longer (test/fuzz/runs.ts).
  */
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -25,6 +25,7 @@ const token = (n: number) => `${SECRET}-${'x'.repeat(n)}`;
 const SLOW_MS = 2_000;
 const dir = mkdtempSync(join(tmpdir(), 'tocsin-config-fuzz-'));
 let files = 0;
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A config a user could write: every top-level key, both destination kinds, routes and matchers. */
 const validDoc = fc
