@@ -144,7 +144,7 @@ describe('fuzzing a running gateway over HTTP', () => {
           else if (auth === 'wrong' || auth === 'none' || auth === 'other-source') assert.equal(res.status, 401, `${res.status} without this source's token`);
         },
       ),
-      runs(250),
+      runs(200),
     );
     alive();
     // The run must have reached the parsers, not only the front door.
@@ -263,7 +263,7 @@ describe('fuzzing a running gateway over HTTP', () => {
         const res = await send(r.path, { method: r.method, headers, ...(body !== undefined ? { body } : {}) }, { ...r, auth });
         if (auth !== 'admin') assert.ok(res.status === 401 || res.status === 404, `${res.status} without the admin token`);
       }),
-      runs(200),
+      runs(150),
     );
     alive();
   });
