@@ -4,11 +4,12 @@
  * in CPU µs per alert, for 1 and 100 alerts per call with 32 calls in flight (as bench/ingest.ts's 32 connections).
  * CPU time, not wall time, so a busy neighbour on a shared machine moves the figures less.
  *
- * BENCH_ALERTS (20000) alerts per row; BENCH_PER_CALL (`1,100,1,100`) the rows.
+ * BENCH_ALERTS (20000) alerts per row; BENCH_PER_CALL (`1,100,1,100`) the rows; BENCH_PRAGMA SQLite pragmas to try.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sql } from 'kysely';
 import { monotonicFactory } from 'ulid';
 import { ingest, type IngestDeps } from '../src/core/ingest.ts';
 import type { AlertEvent } from '../src/domain/alert.ts';
@@ -36,6 +37,8 @@ const sysUs = () => process.cpuUsage().system;
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'tocsin-bench-core-'));
   const db = await openSqlite({ path: join(dir, 't.db') });
+  // BENCH_PRAGMA='cache_size = -32768; …' tries SQLite settings without editing storage/sqlite.ts.
+  for (const p of (process.env.BENCH_PRAGMA ?? '').split(';').filter((x) => x.trim())) await sql.raw(`pragma ${p}`).execute(db);
   const newId = monotonicFactory();
   const deps: IngestDeps = {
     commits: new GroupCommit(db),

@@ -16,7 +16,7 @@ import { APP_TOKEN, CLI, Emulator, ROOT, freePort, gatewayConfig, http, startToc
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const PER_REQUEST = (process.env.BENCH_PER_REQUEST ?? '1,100').split(',').map(Number);
+const PER_REQUEST = (process.env.BENCH_PER_REQUEST ?? '1,100').split(',').map(Number).filter((n) => n > 0);
 const LATENCY = process.env.BENCH_LATENCY !== '0';
 const PROFILE_DIR = process.env.BENCH_PROFILE;
 
