@@ -55,6 +55,10 @@ export async function openSqlite(options: SqliteOptions): Promise<Db> {
     raw.pragma('synchronous = FULL');
     raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     raw.pragma('foreign_keys = ON');
+    // better-sqlite3 builds SQLite with a 16 MB page cache, which a database of 100k alerts fills and keeps resident.
+    // The OS caches the file anyway; 4 MB holds the hot index pages: RSS −15 MB (npm run bench:memory), no CPU cost
+    // per alert measured on ingest.
+    raw.pragma('cache_size = -4000');
   } catch (e) {
     // Start retries a locked or full database: each failed try must not leave a connection open.
     raw.close();
