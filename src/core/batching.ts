@@ -40,7 +40,12 @@ export class Batcher<I, O> {
         })
         .then(
           (outputs) => batch.forEach((w, i) => w.resolve(outputs[i]!)),
-          (e: unknown) => this.split(batch, e),
+          (e: unknown) => {
+            // A job can fail before its work ever ran (a neighbour in the shared transaction met a locked database
+            // and the wait ran out): the batch must not stay open, or every later item would join a settled batch.
+            if (this.open === batch) this.open = undefined;
+            this.split(batch, e);
+          },
         );
     });
   }
