@@ -13,6 +13,8 @@ import { answerSnsControl } from './sns-control.ts';
 declare module 'fastify' {
   interface FastifyRequest {
     tocsinSource?: SourceConfig;
+    /** What the sender should know of its query string (a parameter repeated with different values: server.ts). */
+    queryWarnings?: string[];
   }
 }
 
@@ -117,6 +119,9 @@ function tooLarge(limit: number, length?: number): ApiError {
  */
 const NO_FASTIFY_LIMIT = Number.MAX_SAFE_INTEGER;
 
+/** Where senders post alerts (Versus Incident's own path included). */
+export const INGEST_ROUTES: ReadonlySet<string> = new Set(['/ingest/:source', '/api/incidents']);
+
 export function registerIngestRoutes(app: FastifyInstance, gw: Gateway, sns: SnsHttp = new SnsHttp()): void {
   // Auth before the body is read: an unknown source and a wrong token get the same answer, and cost us nothing.
   // A token in the query string stays out of every log line: the server logs the path only (server.ts).
@@ -164,7 +169,7 @@ export function registerIngestRoutes(app: FastifyInstance, gw: Gateway, sns: Sns
       gw.metrics.reject(source.name, 503);
       throw unavailable();
     }
-    const warnings = [...(parsed.value.warnings ?? []), ...outcome.warnings];
+    const warnings = [...(request.queryWarnings ?? []), ...(parsed.value.warnings ?? []), ...outcome.warnings];
     return reply.code(202).send(warnings.length ? { results: outcome.results, warnings } : { results: outcome.results });
   };
 
@@ -175,7 +180,6 @@ export function registerIngestRoutes(app: FastifyInstance, gw: Gateway, sns: Sns
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, jsonOrSequence(scope));
     scope.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/json-seq'], { parseAs: 'string' }, jsonOrSequence(scope));
     const options = { bodyLimit: NO_FASTIFY_LIMIT, onRequest: authenticate, preParsing: limitChunked };
-    scope.post('/ingest/:source', options, handle);
-    scope.post('/api/incidents', options, handle);
+    for (const url of INGEST_ROUTES) scope.post(url, options, handle);
   });
 }

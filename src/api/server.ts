@@ -3,10 +3,10 @@ import type { Logger } from 'pino';
 import { clientErrorHandler } from './client-error.ts';
 import { ApiError, errorHandler, notFound } from './errors.ts';
 import type { Gateway } from './gateway.ts';
-import { registerIngestRoutes } from './ingest-routes.ts';
 import { registerLifecycleRoutes } from './lifecycle-routes.ts';
 import { registerManagementRoutes } from './management-routes.ts';
-import { repeatedParam, shownParam } from './query-params.ts';
+import { INGEST_ROUTES, registerIngestRoutes } from './ingest-routes.ts';
+import { collapseRepeats, repeatWarning, shownParam } from './query-params.ts';
 import { httpTimeouts } from './slow-requests.ts';
 
 /** Query strings can carry secrets (`?token=` in other tools): log only the path. */
@@ -54,11 +54,18 @@ export function buildServer(gw: Gateway, logger: Logger): FastifyInstance {
   // JSON only; the ingest routes alone also read JSON sent as text/plain, as AWS SNS sends it (ingest-routes.ts).
   app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
-  // Before every route's own hooks (authentication included): no route takes a list in the query string.
+  // Before every route's own hooks (authentication included): no route takes a list in the query string, so a
+  // repeated parameter counts once (query-params.ts). Different values: a 400 — except on ingest routes, where a
+  // refusal would lose a page: there the first value is used and the 202 says so.
   // A callback hook, not an async one: it runs on every request, ingest's hot path included.
   app.addHook('onRequest', (request, _reply, done) => {
-    const name = repeatedParam(request.query);
-    done(name === undefined ? undefined : new ApiError(400, 'invalid_query', `query parameter "${shownParam(name)}" is given more than once; give it once`));
+    const repeats = collapseRepeats(request.query);
+    if (repeats.kind === 'none') return done();
+    if (INGEST_ROUTES.has(request.routeOptions.url ?? '')) {
+      request.queryWarnings = repeats.names.map(repeatWarning);
+      return done();
+    }
+    done(new ApiError(400, 'invalid_query', `query parameter "${shownParam(repeats.names[0]!)}" is given more than once with different values; give it once`));
   });
   app.setNotFoundHandler((request, reply) => errorHandler(notFound(`route ${request.method} ${pathOf(request.url)}`) as never, request, reply));
   app.addHook('onResponse', async (request, reply) => {
