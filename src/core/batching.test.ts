@@ -40,7 +40,7 @@ test('items that arrive together share one job, and each gets its own output', a
 
 
 /** A real group commit over SQLite; item n writes a row, and a negative item fails (-99 as storage trouble). */
-async function setup() {
+async function setup(lingerMs = 1) {
   const db = await openSqlite({ path: join(mkdtempSync(join(tmpdir(), 'tocsin-batching-')), 't.db') });
   const commits = new GroupCommit(db);
   const jobs: number[][] = [];
@@ -51,7 +51,7 @@ async function setup() {
       if (n < 0) throw Object.assign(new Error(`bad item ${n}`), n === -99 ? { code: 'SQLITE_FULL' } : {});
     }
     return items.map((n) => `done ${n}`);
-  });
+  }, lingerMs);
   const stored = async () => (await db.selectFrom('destination_targets').select('updated_at').orderBy('updated_at').execute()).map((r) => r.updated_at);
   const close = async () => (commits.stop(), await db.destroy());
   return { jobs, batcher, stored, close };
@@ -75,7 +75,8 @@ test('storage trouble fails the whole batch at once: each item alone would fail 
 });
 
 test('after a batch of n, the next batch waits (a millisecond at most) for n items rather than committing the first alone', async () => {
-  const { batcher, jobs, close } = await setup();
+  // A long wait here, so a loaded machine still gathers the three; the default is 1 ms.
+  const { batcher, jobs, close } = await setup(300);
   await Promise.all([1, 2, 3].map((n) => batcher.run(n)));
   // The next three arrive one event-loop turn apart, as answers to a shared commit come back.
   const next: Promise<string>[] = [];
