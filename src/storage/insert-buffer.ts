@@ -14,19 +14,18 @@ type Table = keyof Database & string;
  */
 export class InsertBuffer {
   /** Per table, runs of rows with the same columns, in the order added. */
-  private readonly held = new Map<Table, { columns: string; rows: object[] }[]>();
+  private readonly held = new Map<Table, { columns: string[]; rows: object[] }[]>();
 
   constructor(private readonly db: Executor) {}
 
   async add<T extends Table>(table: T, row: Insertable<Database[T]>): Promise<void> {
-    const columns = Object.keys(row).join(',');
     let runs = this.held.get(table);
     if (!runs) this.held.set(table, (runs = []));
     const last = runs[runs.length - 1];
-    if (last && last.columns === columns) {
+    if (last && sameColumns(last.columns, row)) {
       last.rows.push(row);
       if (last.rows.length >= MAX_ROWS) await this.before(table);
-    } else runs.push({ columns, rows: [row] });
+    } else runs.push({ columns: Object.keys(row), rows: [row] });
   }
 
   /** Writes the rows held for `table`: call before a statement that reads or updates it. */
@@ -40,4 +39,11 @@ export class InsertBuffer {
   async flush(): Promise<void> {
     for (const table of [...this.held.keys()]) await this.before(table);
   }
+}
+
+/** Whether `row` has exactly `columns`, in that order (without building its key list: this runs for every row). */
+function sameColumns(columns: readonly string[], row: object): boolean {
+  let i = 0;
+  for (const k in row) if (columns[i++] !== k) return false;
+  return i === columns.length;
 }

@@ -65,11 +65,16 @@ test('InsertBuffer: held rows are written before a statement reads their table, 
     await held.before('transitions');
     assert.deepEqual((await tx.selectFrom('transitions').select('actor').orderBy('id').execute()).map((r) => r.actor), ['a1', 'a2']);
     await held.add('transitions', transition('h', 3));
+    // A row with other columns starts a statement of its own, still in order.
+    const { from_state: _none, ...fewer } = transition('h', 4);
+    await held.add('transitions', fewer);
+    await held.add('transitions', transition('h', 5));
     await held.flush();
+    assert.deepEqual((await tx.selectFrom('transitions').select(['actor', 'from_state']).where('alert_id', '=', 'h').orderBy('id').execute()).map((r) => r.actor), ['a1', 'a2', 'a3', 'a4', 'a5']);
     // A full statement's worth is written at once.
     for (let i = 0; i < 64; i++) await held.add('transitions', transition('full', i));
     assert.equal((await tx.selectFrom('transitions').selectAll().where('alert_id', '=', 'full').execute()).length, 64);
   });
-  assert.equal((await db.selectFrom('transitions').selectAll().execute()).length, 67);
+  assert.equal((await db.selectFrom('transitions').selectAll().execute()).length, 69);
   await db.destroy();
 });
