@@ -2,10 +2,24 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
+/**
+ * The configured tokens' digests, computed once (every ingest request compares against one). Keyed by the token
+ * itself, which the config already holds in memory; bounded so reloads that rotate tokens cannot grow it for ever.
+ */
+const expectedDigests = new Map<string, Buffer>();
+function expectedDigest(token: string): Buffer {
+  let d = expectedDigests.get(token);
+  if (!d) {
+    if (expectedDigests.size >= 1000) expectedDigests.clear();
+    expectedDigests.set(token, (d = digest(token)));
+  }
+  return d;
+}
+
 /** Constant-time comparison; hashing first hides the expected token's length too. */
 export function tokenMatches(presented: string | undefined, expected: string | undefined): boolean {
   if (!presented || !expected) return false;
-  return timingSafeEqual(digest(presented), digest(expected));
+  return timingSafeEqual(digest(presented), expectedDigest(expected));
 }
 
 export function bearerToken(header: string | undefined): string | undefined {
