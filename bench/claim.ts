@@ -17,6 +17,7 @@ import { claimDeliveries, nextDueAt } from '../src/storage/deliveries-claim.ts';
 import { openSqlite } from '../src/storage/sqlite.ts';
 import type { Db } from '../src/storage/schema.ts';
 import { APP_TOKEN, Emulator, freePort, gatewayConfig, http, startTocsin, tempDir, waitFor, writeConfig } from '../test/harness.ts';
+import { table } from './table.ts';
 
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 100_000);
 const DRAIN_SECONDS = Number(process.env.BENCH_DRAIN_SECONDS ?? 20);
@@ -172,15 +173,6 @@ async function drainFigures() {
     await tocsin.kill();
     await emu.close();
   }
-}
-
-function table(title: string, header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  console.log(`\n${title}`);
-  console.log(line(header));
-  console.log(line(widths.map((w) => '-'.repeat(w))));
-  for (const r of rows) console.log(line(r));
 }
 
 async function main() {

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Pool } from 'undici';
 import { APP_TOKEN, BIN, Emulator, freePort, gatewayConfig, http, tempDir, waitFor, writeConfig } from '../test/harness.ts';
+import { table } from './table.ts';
 
 const ALERTS = Number(process.env.BENCH_ALERTS ?? 100_000);
 const SOAK_SECONDS = Number(process.env.BENCH_SOAK_SECONDS ?? 180);
@@ -93,15 +94,6 @@ function slopePerMinute(samples: { t: number; rss: number }[]): number {
   const cov = samples.reduce((a, s) => a + (s.t - mt) * (s.rss - mr), 0);
   const varT = samples.reduce((a, s) => a + (s.t - mt) ** 2, 0);
   return varT === 0 ? 0 : (cov / varT) * 60;
-}
-
-function table(title: string, header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  console.log(`\n${title}`);
-  console.log(line(header));
-  console.log(line(widths.map((w) => '-'.repeat(w))));
-  for (const r of rows) console.log(line(r));
 }
 
 async function main() {
