@@ -10,46 +10,19 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { cannotMount, fill, freeSpace as free, smallDisk, unmountAll } from '../disks.ts';
-import { ADMIN_TOKEN, APP_TOKEN, CLI, Emulator, freePort, gatewayConfig, http, ROOT, startTocsin, tempDir, waitFor, writeConfig, type TocsinProcess } from '../harness.ts';
+import { cannotMount, fill, freeSpace as free, smallDisk } from '../disks.ts';
+import { storageSuite } from '../storage-suite.ts';
+import { ADMIN_TOKEN, APP_TOKEN, CLI, Emulator, freePort, http, ROOT, tempDir, waitFor, writeConfig, type TocsinProcess } from '../harness.ts';
 import { openSqlite } from '../../src/storage/sqlite.ts';
 
+const suite = storageSuite();
+const { running, config, start } = suite;
 let emu: Emulator;
-const running: TocsinProcess[] = [];
-
 before(async () => {
-  emu = await Emulator.start();
+  emu = await suite.begin();
 });
-after(async () => {
-  for (const t of running) await t.kill('SIGKILL');
-  await emu.close();
-  unmountAll();
-});
-
-function config(dir: string, port: number) {
-  return gatewayConfig(emu, dir, port, {
-    destinations: {
-      oncall: {
-        type: 'incident_io_alert_source',
-        alert_source_config_id: emu.source.id,
-        token: emu.source.token,
-        base_url: emu.url,
-        rate_limit_per_minute: 6000,
-        rate_limit_burst: 100,
-      },
-    },
-    delivery: { poll_interval: '100ms', concurrency: 16 },
-  });
-}
-
-async function start(dir: string, output: string[] = []): Promise<TocsinProcess> {
-  const port = await freePort();
-  const t = await startTocsin(writeConfig(dir, config(dir, port)), { port, output });
-  running.push(t);
-  return t;
-}
 
 const alert = (key: string) => ({ title: `Disk pressure ${key}`, dedup_key: key, severity: 'critical' });
 const post = (t: { url: string }, key: string) => http('POST', `${t.url}/ingest/app`, { token: APP_TOKEN, body: alert(key) });

@@ -8,45 +8,18 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { cannotMount, ext4Disk, fill, freeSpace, immutable, remount, smallDisk, unmountAll } from '../disks.ts';
-import { ADMIN_TOKEN, APP_TOKEN, CLI, Emulator, freePort, gatewayConfig, http, ROOT, startTocsin, tempDir, waitFor, writeConfig, type TocsinProcess } from '../harness.ts';
+import { cannotMount, ext4Disk, fill, freeSpace, immutable, remount, smallDisk } from '../disks.ts';
+import { storageSuite } from '../storage-suite.ts';
+import { ADMIN_TOKEN, APP_TOKEN, CLI, Emulator, freePort, http, ROOT, startTocsin, tempDir, waitFor, writeConfig, type TocsinProcess } from '../harness.ts';
 
+const suite = storageSuite();
+const { running, config, start } = suite;
 let emu: Emulator;
-const running: TocsinProcess[] = [];
-
 before(async () => {
-  emu = await Emulator.start();
+  emu = await suite.begin();
 });
-after(async () => {
-  for (const t of running) await t.kill('SIGKILL');
-  await emu.close();
-  unmountAll();
-});
-
-function config(dir: string, port: number) {
-  return gatewayConfig(emu, dir, port, {
-    destinations: {
-      oncall: {
-        type: 'incident_io_alert_source',
-        alert_source_config_id: emu.source.id,
-        token: emu.source.token,
-        base_url: emu.url,
-        rate_limit_per_minute: 6000,
-        rate_limit_burst: 100,
-      },
-    },
-    delivery: { poll_interval: '100ms', concurrency: 16 },
-  });
-}
-
-async function start(dir: string): Promise<TocsinProcess> {
-  const port = await freePort();
-  const t = await startTocsin(writeConfig(dir, config(dir, port)), { port });
-  running.push(t);
-  return t;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const range = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}-${i}`);
