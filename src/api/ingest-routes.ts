@@ -9,6 +9,7 @@ import type { Gateway } from './gateway.ts';
 import { limitedBody } from './body-limit.ts';
 import { MAX_BODY_DEPTH, PRESCAN_BYTES, splitJsonValues, textTooDeepAt, tooDeepAt } from './json-values.ts';
 import { answerSnsControl } from './sns-control.ts';
+import { storageUnavailable } from '../storage/unavailable.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -165,7 +166,13 @@ export function registerIngestRoutes(app: FastifyInstance, gw: Gateway, sns: Sns
     try {
       outcome = await gw.ingest(source, parsed.value.events, parsed.value.destination);
     } catch (e) {
-      request.log.error({ err: e, source: source.name }, 'ingest failed');
+      // Storage that takes no writes is a 503 to retry; anything else is a bug of ours, and says so (500): calling
+      // it an outage would hide it behind retries.
+      if (!storageUnavailable(e)) {
+        gw.metrics.reject(source.name, 500);
+        throw e;
+      }
+      request.log.error({ err: e, source: source.name }, 'ingest failed: storage unavailable');
       gw.metrics.reject(source.name, 503);
       throw unavailable();
     }
