@@ -15,6 +15,7 @@ const cases: [string, Record<string, unknown>, RegExp[]][] = [
   ['routes end with a default route', { sources: { app: source('alerts') }, routes: [{ match: { team: 'a' }, to: 'oncall' }, { to: 'oncall' }] }, []],
   ['routes without a default route', { sources: { app: source('alerts') }, routes: [{ match: { team: 'a' }, to: 'oncall' }] }, [/^routes: no default route/]],
   ['no destinations at all', { sources: { app: source('alerts') }, destinations: {} }, [/^destinations: none configured/]],
+  ['a source named tocsin', { sources: { tocsin: source('alerts') } }, [/^sources\.tocsin: the name "tocsin" shares incident\.io keys with tocsin's own alerts/]],
   [
     'a metadata. prefix',
     { sources: { app: source('alerts') }, routes: [{ match: { 'metadata.team': 'storage' }, to: 'oncall' }, { to: 'oncall' }] },

@@ -30,6 +30,12 @@ export function configWarnings(c: WarningInput): ConfigProblem[] {
     });
   }
 
+  // The storm summary's key in incident.io is `tocsin:storm:<destination>`: a source named `tocsin` could send the
+  // same key (dedup key `storm:<destination>`) and would update or resolve the summary.
+  if (c.sources.has('tocsin')) {
+    out.push({ path: 'sources.tocsin', message: 'the name "tocsin" shares incident.io keys with tocsin\'s own alerts (a dedup key "storm:<destination>" is the storm summary\'s): choose another name' });
+  }
+
   // A fixed label set is known only when every configured source declares one; one open source can produce any key.
   const types = [...new Set([...c.sources.values()].map((s) => s.type))];
   const fixed = types.length > 0 && types.every((t) => sourceTypes[t]?.labelKeys) ? types : undefined;
