@@ -16,6 +16,7 @@ fi
 need=()
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)   # the SNS tests sign with it and make their CA
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)   # the storage contract suite, the cluster tests
 if [ ${#need[@]} -gt 0 ]; then
   log "apt-get install ${need[*]}"
   if [ "$(id -u)" -ne 0 ]; then
@@ -29,6 +30,12 @@ fi
 
 log "typecheck"
 npx tsc --noEmit -p .
+
+log "postgresql"
+# One throwaway server on loopback for the whole run (each test makes a database of its own), stopped on exit.
+eval "$(node --import tsx test/postgres.ts --start)"
+trap 'node --import tsx test/postgres.ts --stop "$TOCSIN_TEST_POSTGRES_DIR"' EXIT
+echo "$TOCSIN_TEST_POSTGRES"
 
 log "tests"
 # Unit tests beside the code, then end-to-end tests (real processes, real HTTP, the emulator).

@@ -57,8 +57,11 @@ export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path: string, 
   return value;
 }
 
-/** The keys that hold secrets. Each is also accepted as `<key>_file`, read from disk (Docker/Kubernetes secrets). */
-export const SECRET_KEYS = ['token', 'admin_token', 'api_key'] as const;
+/**
+ * The keys that hold secrets. Each is also accepted as `<key>_file`, read from disk (Docker/Kubernetes secrets). `ca`
+ * (a PEM certificate authority for storage.postgres.tls) is not secret, but is given as a file the same way.
+ */
+export const SECRET_KEYS = ['token', 'admin_token', 'api_key', 'url', 'password', 'ca'] as const;
 
 /** A token is a few dozen bytes; a file much larger than that is the wrong file (or `/dev/zero`). */
 export const MAX_SECRET_BYTES = 64 * 1024;

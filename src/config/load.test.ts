@@ -92,7 +92,22 @@ test('YAML syntax errors name the line', () => {
   assert.throws(() => loadConfigFile(join(dir, 'nope.yaml')), /cannot read config file/);
 });
 
-test('storage.postgres is refused at load (check-config and start alike) until it is supported', () => {
-  const p = problems({ ...valid(), storage: { postgres: 'postgres://tocsin@127.0.0.1/tocsin' } });
-  assert.deepEqual(p, ['storage.postgres: PostgreSQL storage is not supported yet: use storage: { sqlite: ./data/tocsin.db }']);
+test('storage.postgres: a URL, or an object with pool size, a password kept out of the URL and TLS', () => {
+  const short = buildConfig({ ...valid(), storage: { postgres: 'postgres://tocsin@127.0.0.1:5432/tocsin' } }, env, '/srv');
+  assert.deepEqual(short.storage, { postgres: { url: 'postgres://tocsin@127.0.0.1:5432/tocsin', password: undefined, poolSize: 10, tls: undefined } });
+  const dir = mkdtempSync(join(tmpdir(), 'tocsin-pg-'));
+  writeFileSync(join(dir, 'pw'), 's3cret\n');
+  writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n');
+  const long = buildConfig(
+    { ...valid(), storage: { postgres: { url: 'postgresql://tocsin@db:5432/tocsin', password_file: 'pw', pool_size: 4, tls: { ca_file: 'ca.pem' } } } },
+    env,
+    dir,
+  );
+  assert.deepEqual(long.storage, {
+    postgres: { url: 'postgresql://tocsin@db:5432/tocsin', password: 's3cret', poolSize: 4, tls: { ca: '-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----', rejectUnauthorized: true } },
+  });
+  assert.deepEqual(problems({ ...valid(), storage: { postgres: 'mysql://db/x' } }), ['storage.postgres.url: must be a postgres:// URL, e.g. postgres://tocsin@db.internal:5432/tocsin']);
+  assert.deepEqual(problems({ ...valid(), storage: { postgres: { url: 'postgres://db/x', pool_size: 1 } } }), [
+    'storage.postgres.pool_size: must be at least 2: deliveries and ingest use connections of their own',
+  ]);
 });

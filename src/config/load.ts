@@ -8,6 +8,7 @@ import type { Route } from '../routing/routes.ts';
 import { sourceTypes } from '../sources/registry.ts';
 import { expandEnv, resolveSecretFiles, type ConfigProblem } from './expand.ts';
 import { configSchema, type RawConfig, type RawRoute } from './schema.ts';
+import type { StorageSettings } from './storage.ts';
 import { configWarnings } from './warnings.ts';
 import { readTextCapped } from './read-file.ts';
 import { MAX_CONFIG_BYTES, yamlDocument } from './yaml-document.ts';
@@ -32,7 +33,7 @@ export interface DestinationConfig {
 
 export interface Config {
   listen: { host: string; port: number };
-  storage: { sqlite: string } | { postgres: string };
+  storage: StorageSettings;
   adminToken: string | undefined;
   logLevel: string;
   bodyLimit: number;
@@ -51,9 +52,6 @@ export interface Config {
 }
 
 export type ConfigOrigin = { kind: 'file'; path: string } | { kind: 'env' } | { kind: 'inline' };
-
-/** Said by check-config and by start alike. */
-export const POSTGRES_UNSUPPORTED = 'PostgreSQL storage is not supported yet: use storage: { sqlite: ./data/tocsin.db }';
 
 export class ConfigError extends Error {
   constructor(readonly problems: ConfigProblem[]) {
@@ -109,7 +107,6 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: strin
     throw new ConfigError([...zodProblems(parsed.error, ''), ...problems]);
   }
   const raw = parsed.data;
-  if ('postgres' in raw.storage) problems.push({ path: 'storage.postgres', message: POSTGRES_UNSUPPORTED });
   const { sources, destinations } = validateEntries(raw.sources, raw.destinations, raw.body_limit, problems);
 
   // No routes at all: everything goes to every destination, which is what a one-destination setup expects.

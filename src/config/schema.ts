@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SEVERITIES } from '../domain/alert.ts';
 import type { StormSettings } from '../domain/storm.ts';
+import { storageSchema } from './storage.ts';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
 const nameHint = 'letters, digits, - and _ (at most 63), starting with a letter or digit';
@@ -15,10 +16,6 @@ const listen = z
     return { host: s.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(s.slice(i + 1)) };
   });
 
-const storage = z.union([
-  z.object({ sqlite: z.string().min(1, 'must be a file path, e.g. ./data/tocsin.db') }).strict(),
-  z.object({ postgres: z.string().url('must be a postgres:// URL') }).strict(),
-]);
 
 const matchValue = z.union([
   z.string(),
@@ -75,7 +72,7 @@ export const sourceBase = z
 export const configSchema = z
   .object({
     listen: listen.default('127.0.0.1:8080'),
-    storage: storage.default({ sqlite: './data/tocsin.db' }),
+    storage: storageSchema.default({ sqlite: './data/tocsin.db' }),
     admin_token: z.string().min(16, 'must be at least 16 characters: generate one with `openssl rand -hex 24`').optional(),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     body_limit: z.number().int().positive().default(1024 * 1024),

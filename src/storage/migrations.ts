@@ -1,8 +1,17 @@
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type ColumnDefinitionBuilder, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { isPostgres } from './dialect.ts';
+
+/**
+ * Row ids: SQLite's `integer primary key autoincrement` is already 64-bit; PostgreSQL gets a bigint identity (an
+ * `integer` would run out after 2^31 deliveries). SQLite's SQL is what it always was.
+ */
+const idType = (db: Kysely<any>) => (isPostgres(db) ? 'bigint' : 'integer');
+const idColumn = (db: Kysely<any>) => (c: ColumnDefinitionBuilder) => (isPostgres(db) ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement());
 
 /**
  * One migration history for SQLite and PostgreSQL, written with the schema builder so both dialects get the same
- * tables. Never edit a released migration: add the next one.
+ * tables. Never edit a released migration: add the next one (0001's id columns were given their PostgreSQL types before
+ * any PostgreSQL database existed; the SQL it runs on SQLite is unchanged).
  */
 const migrations: Record<string, Migration> = {
   '0001_core': {
@@ -34,7 +43,7 @@ const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('transitions')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', idType(db), idColumn(db))
         .addColumn('alert_id', 'text', (c) => c.notNull())
         .addColumn('episode', 'integer', (c) => c.notNull())
         .addColumn('kind', 'text', (c) => c.notNull())
@@ -48,7 +57,7 @@ const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('deliveries')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('id', idType(db), idColumn(db))
         .addColumn('destination', 'text', (c) => c.notNull())
         .addColumn('alert_id', 'text', (c) => c.notNull())
         .addColumn('episode', 'integer', (c) => c.notNull())
@@ -73,8 +82,8 @@ const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('delivery_attempts')
-        .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-        .addColumn('delivery_id', 'integer', (c) => c.notNull())
+        .addColumn('id', idType(db), idColumn(db))
+        .addColumn('delivery_id', idType(db), (c) => c.notNull())
         .addColumn('destination', 'text', (c) => c.notNull())
         .addColumn('at', 'bigint', (c) => c.notNull())
         .addColumn('outcome', 'text', (c) => c.notNull())
