@@ -10,6 +10,7 @@ import { loadAgain } from './config/origin.ts';
 import { ingest, type Routing } from './core/ingest.ts';
 import { actOnAlert, retryDelivery } from './core/manage.ts';
 import { rerouteActive } from './core/reroute.ts';
+import { thisProcess } from './cluster/holder.ts';
 import { StormWatch } from './delivery/storm.ts';
 import { DestinationWorker } from './delivery/worker.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
@@ -20,6 +21,7 @@ import { queueDepths } from './storage/deliveries-repo.ts';
 import { GroupCommit } from './storage/group-commit.ts';
 import { ping } from './storage/migrations.ts';
 import type { AlertRow, Db } from './storage/schema.ts';
+import { openPostgres } from './storage/postgres.ts';
 import { openSqlite } from './storage/sqlite.ts';
 import { Startup } from './startup.ts';
 import { storageUnavailable } from './storage/unavailable.ts';
@@ -36,9 +38,9 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-async function openStorage(config: Config): Promise<Db> {
+async function openStorage(config: Config, logger: Logger): Promise<Db> {
   if ('sqlite' in config.storage) return openSqlite({ path: config.storage.sqlite });
-  throw new Error('storage.postgres is not supported yet: use storage.sqlite');
+  return openPostgres({ ...config.storage.postgres, onIdleError: (e) => logger.warn({ err: e }, 'a PostgreSQL connection failed while idle: it is replaced') });
 }
 
 async function createDestinations(config: Config, logger: Logger): Promise<Map<string, Destination>> {
@@ -66,10 +68,11 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
   const startup = new Startup({ config: () => config, metrics }, logger);
   const server = buildServer(startup.gateway, logger);
   await server.listen({ host: config.listen.host, port: config.listen.port });
-  const db = (opened = await startup.untilStored('opening the database', () => openStorage(config)));
+  const db = (opened = await startup.untilStored('opening the database', () => openStorage(config, logger)));
   const commits = new GroupCommit(db);
   // Ids only need to be unique and ordered, not unguessable: Math.random is several times cheaper than crypto here.
   const newId = monotonicFactory(() => Math.random());
+  const holder = thisProcess();
   const workers = new Map<string, DestinationWorker>();
   const storms = new Map<string, StormWatch>();
   const wake = (names: Iterable<string>) => {
@@ -101,6 +104,8 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
       maxRetryAfterMs: config.delivery.maxRetryAfterMs,
       pollIntervalMs: config.delivery.pollIntervalMs,
       backoff: config.delivery.backoff,
+      holder,
+      leaseTtlMs: config.cluster.leaseTtlMs,
     });
     workers.set(destination.name, w);
     await w.start();
@@ -115,6 +120,8 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
         newId: () => newId(clock.now()),
         listUrl: (name) => pendingListUrl(apiBase(), name),
         wake: () => w.wake(),
+        // The summary is the sender's business: only the instance holding the destination's lease keeps it.
+        holding: () => w.lease.held(),
       },
       stormTarget(destination),
     );

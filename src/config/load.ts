@@ -42,6 +42,7 @@ export interface Config {
   sources: Map<string, SourceConfig>;
   destinations: Map<string, DestinationConfig>;
   routes: Route[];
+  cluster: { leaseTtlMs: number };
   delivery: { concurrency: number; maxRetryAgeMs: number; maxRetryAfterMs: number; pollIntervalMs: number; backoff: { baseMs: number; capMs: number } };
   /** Where relative paths in the file are resolved from. */
   baseDir: string;
@@ -124,6 +125,7 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: strin
     sources,
     destinations,
     routes,
+    cluster: { leaseTtlMs: raw.cluster.lease_ttl },
     delivery: {
       concurrency: raw.delivery.concurrency,
       maxRetryAgeMs: raw.delivery.max_retry_age,

@@ -81,6 +81,16 @@ export const configSchema = z
     sources: z.record(z.string().regex(NAME, `source names use ${nameHint}`), sourceBase).default({}),
     destinations: z.record(z.string().regex(NAME, `destination names use ${nameHint}`), z.object({ type: z.string(), storm }).passthrough()).default({}),
     routes: z.array(route).optional(),
+    /**
+     * Several instances on one PostgreSQL: each destination has one sender at a time, holding a lease it renews every
+     * third of lease_ttl. When an instance dies, another takes its destinations over within about lease_ttl (at once
+     * on the same machine). Shorter reacts faster; too short, and a long pause (GC, a slow database) hands over a
+     * live sender's destination (safe, fenced, but its in-flight rows are sent again).
+     */
+    cluster: z
+      .object({ lease_ttl: duration.refine((ms) => ms >= 2000 && ms <= 300_000, 'must be between 2s and 5m').default('10s') })
+      .strict()
+      .default({}),
     delivery: z
       .object({
         concurrency: z.number().int().min(1).max(64).default(4),

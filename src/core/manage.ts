@@ -1,5 +1,5 @@
 import type { Clock } from '../domain/clock.ts';
-import { findAlert, insertTransition, updateAlert } from '../storage/alerts-repo.ts';
+import { findAlert, findAlertForUpdate, insertTransition, updateAlert } from '../storage/alerts-repo.ts';
 import { findDelivery } from '../storage/deliveries-repo.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { AlertRow, DeliveryRow } from '../storage/schema.ts';
@@ -52,7 +52,7 @@ export async function actOnAlert(
   configured: ReadonlySet<string>,
 ): Promise<ManageOutcome<AlertRow>> {
   return commits.run(async (tx) => {
-    const alert = await findAlert(tx, id);
+    const alert = await findAlertForUpdate(tx, id);
     if (!alert) return { ok: false, status: 404, code: 'not_found', message: `alert ${id} not found` };
     const now = clock.now();
     const to = action === 'resolve' ? 'resolved' : 'acknowledged';

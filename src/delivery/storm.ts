@@ -35,6 +35,8 @@ export interface StormWatchOptions {
   listUrl: (destination: string) => string;
   /** A summary send was queued: the destination's worker should look at its queue now. */
   wake: () => void;
+  /** Whether this instance is the destination's sender now (its lease): only the sender keeps the summary. */
+  holding?: () => boolean;
   /** How often an active storm is looked at (drained yet? update due?). */
   activeEveryMs?: number;
   /** How often a quiet destination is looked at without being poked (a safety net: enqueues poke). */
@@ -129,6 +131,13 @@ export class StormWatch {
       this.poked = false;
       let wait: number;
       try {
+        if (this.o.holding && !this.o.holding()) {
+          // Another instance sends for this destination; it keeps the summary. Look again in case this one takes over.
+          if (this.active) this.o.observer.stormState(this.name, false, false);
+          this.active = false;
+          await this.sleep(this.o.activeEveryMs ?? 1000, false);
+          continue;
+        }
         await this.check();
         failures = 0;
         wait = this.active ? (this.o.activeEveryMs ?? 1000) : (this.o.idleEveryMs ?? 10_000);

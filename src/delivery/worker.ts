@@ -2,20 +2,15 @@ import type { Logger } from 'pino';
 import type { JsonObject } from '../domain/alert.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Destination, DeliveryPayload, SendContext, SendOutcome } from '../destinations/types.ts';
+import type { HolderId } from '../cluster/holder.ts';
+import { Lease } from '../cluster/lease.ts';
 import { claimDeliveries, nextDueAt, requeueInFlight } from '../storage/deliveries-claim.ts';
-import {
-  attemptsSince,
-  earlierAttemptMayHaveLanded,
-  finishDelivery,
-  loadDestinationState,
-  newerPendingExists,
-  recordAttempt,
-  saveDestinationState,
-} from '../storage/deliveries-repo.ts';
+import { attemptsSince, earlierAttemptMayHaveLanded, loadDestinationState } from '../storage/deliveries-repo.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
-import type { Db, DeliveryRow, Tx } from '../storage/schema.ts';
+import type { Db, DeliveryRow } from '../storage/schema.ts';
 import { RetryAfterCap } from './overlong-waits.ts';
-import { backoffMs, DEFAULT_MAX_RETRY_AFTER_MS, planRetry, STORAGE_BACKOFF, timerMs, type BackoffOptions, type RetryAfter } from './retry-policy.ts';
+import { recordOutcome } from './record.ts';
+import { backoffMs, DEFAULT_MAX_RETRY_AFTER_MS, STORAGE_BACKOFF, timerMs, type BackoffOptions } from './retry-policy.ts';
 import { TokenBucket } from './token-bucket.ts';
 
 export interface DeliveryObserver {
@@ -38,12 +33,20 @@ export interface WorkerOptions {
   maxRetryAfterMs?: number;
   pollIntervalMs: number;
   backoff: BackoffOptions;
+  /** This process, as lease holder: one sender per destination across every instance on the database. */
+  holder: HolderId;
+  leaseTtlMs: number;
 }
+
+/** The lease that makes an instance a destination's one sender. */
+export const senderLease = (destination: string) => `destination:${destination}`;
 
 /**
  * One loop per destination (DESIGN.md): it alone talks to the destination, so the rate limit and per-alert order
- * hold. It claims only as many rows as it has tokens for, so rows waiting on the rate limit stay pending and keep
- * coalescing instead of sitting in flight with stale payloads.
+ * hold. Across instances sharing a database, only the holder of the destination's lease sends; the others stand by
+ * and take over when it stops renewing (cluster/lease.ts). Claims and outcomes are fenced by the lease, so an
+ * instance that was taken over writes nothing more. It claims only as many rows as it has tokens for, so rows
+ * waiting on the rate limit stay pending and keep coalescing instead of sitting in flight with stale payloads.
  *
  * Storage can fail under it (database locked, disk full). Then it backs off and tries again; an outcome it could
  * not record is kept in memory and recorded once storage is back. If the process stops first, the row is still in
@@ -60,10 +63,23 @@ export class DestinationWorker {
   /** Aborted by stop(): ends the storage backoff waits of sends still in flight. */
   private stopping = new AbortController();
   private readonly retryAfterCap: RetryAfterCap;
+  readonly lease: Lease;
 
   constructor(private readonly o: WorkerOptions) {
     this.destination = o.destination;
     this.retryAfterCap = new RetryAfterCap(o.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS, o.logger);
+    this.lease = new Lease({
+      commits: o.commits,
+      clock: o.clock,
+      logger: o.logger,
+      name: senderLease(o.destination.name),
+      me: o.holder,
+      ttlMs: o.leaseTtlMs,
+      // Rows the previous sender had in flight may or may not have reached the destination: sending them again is
+      // safe (same deduplication or idempotency key), leaving them would strand them.
+      onAcquire: async (tx) => void (await requeueInFlight(tx, o.clock.now(), o.destination.name)),
+      onLost: () => this.wake(),
+    });
   }
 
   get name(): string {
@@ -77,10 +93,10 @@ export class DestinationWorker {
     this.loop = this.run();
   }
 
+  /** After taking the lease: the bucket starts from what every sender spent in the last minute. */
   private async prepare(): Promise<void> {
     const { db, clock } = this.o;
-    await requeueInFlight(db, clock.now(), this.name);
-    // A restart must not hand out a full burst that the last minute already spent.
+    // A new sender (a restart, or a takeover) must not hand out a full burst that the last minute already spent.
     const recent = await attemptsSince(db, this.name, clock.now() - 60_000);
     const { perMinute, burst } = this.destination.rateLimit;
     this.bucket = new TokenBucket(perMinute, burst, clock, Math.min(burst, perMinute - recent));
@@ -106,6 +122,7 @@ export class DestinationWorker {
     this.wake();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
+    await this.lease.release();
     await this.destination.close?.();
   }
 
@@ -161,10 +178,17 @@ export class DestinationWorker {
 
   private async run(): Promise<void> {
     const { db, clock, logger } = this.o;
-    if (!(await this.persist('preparing the delivery queue', {}, () => this.prepare())).ok) return;
     let failures = 0;
     while (this.running) {
       try {
+        if (!this.lease.held()) {
+          if (!(await this.lease.acquire())) {
+            // Another instance sends for this destination: stand by, and take over when it stops renewing.
+            await this.sleep(Math.max(100, Math.floor(this.o.leaseTtlMs / 4)));
+            continue;
+          }
+          await this.prepare();
+        }
         const now = clock.now();
         if (this.pausedUntil > now) {
           await this.sleep(this.pausedUntil - now);
@@ -182,7 +206,8 @@ export class DestinationWorker {
           await this.sleep(Math.min(waitMs, this.o.pollIntervalMs));
           continue;
         }
-        const rows = await this.o.commits.run((tx) => claimDeliveries(tx, this.name, Math.min(free, tokens), now));
+        const rows = await this.o.commits.run(async (tx) => ((await this.lease.fence(tx)) ? claimDeliveries(tx, this.name, Math.min(free, tokens), now) : []));
+        if (!this.lease.held()) continue;
         if (rows.length === 0) {
           const due = await nextDueAt(db, this.name);
           await this.sleep(due === undefined ? this.o.pollIntervalMs : Math.min(this.o.pollIntervalMs, due - clock.now()));
@@ -241,55 +266,22 @@ export class DestinationWorker {
       this.bucket!.drain();
       this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfter?.waitMs ?? 1000));
     }
-    // The send happened: its outcome must reach the database, however long storage takes to come back.
+    // The send happened: its outcome must reach the database, however long storage takes to come back — unless
+    // another instance took the destination over meanwhile: it put the row back in the queue and sends it again.
+    const { maxRetryAgeMs, backoff, random } = this.o;
+    const input = { destination: destination.name, row, outcome, retryAfter, started, now, latencyMs, maxRetryAgeMs, backoff, random };
     const recorded = await this.persist('recording the delivery outcome', { ...fields, outcome: outcome.kind }, () =>
-      this.o.commits.run((tx) => this.record(tx, row, outcome, retryAfter, started, now, latencyMs)),
+      this.o.commits.run(async (tx) => ((await this.lease.fence(tx)) ? recordOutcome(tx, input) : ('fenced' as const))),
     );
     if (!recorded.ok) return;
     const status = recorded.value;
+    if (status === 'fenced') {
+      logger.warn({ ...fields, destination: destination.name, outcome: outcome.kind }, 'another instance took this destination over during the send: the outcome is not recorded; it sends the row again (same key)');
+      return;
+    }
     const log = { destination: destination.name, delivery: row.id, alert: row.alert_id, status: payload.status, attempt: row.attempts, http: outcome.statusCode, request_id: outcome.requestId, latency_ms: latencyMs };
     if (status === 'delivered') logger.info(log, 'delivered');
     else if (status === 'dead') logger.warn({ ...log, error: outcome.kind === 'delivered' ? undefined : outcome.error, hint: outcome.kind === 'failed' ? outcome.hint : undefined }, 'delivery failed; dead-lettered');
     else if (status === 'pending') logger.info({ ...log, error: outcome.kind === 'retry' ? outcome.error : undefined }, 'delivery will be retried');
-  }
-
-  /** The attempt, its outcome and any destination state, committed together. Returns the row's new status. */
-  private async record(tx: Tx, row: DeliveryRow, outcome: SendOutcome, retryAfter: RetryAfter | undefined, started: number, now: number, latencyMs: number): Promise<DeliveryRow['status']> {
-    const name = this.destination.name;
-    await recordAttempt(tx, {
-      delivery_id: row.id,
-      destination: name,
-      at: started,
-      outcome: outcome.kind,
-      status_code: outcome.statusCode ?? null,
-      latency_ms: latencyMs,
-      request_id: outcome.requestId ?? null,
-      error: outcome.kind === 'delivered' ? null : outcome.error,
-    });
-    const common = { now, statusCode: outcome.statusCode, requestId: outcome.requestId, responseExcerpt: outcome.responseExcerpt, latencyMs };
-    switch (outcome.kind) {
-      case 'delivered':
-        if (outcome.state) await saveDestinationState(tx, name, row.alert_id, row.episode, JSON.stringify(outcome.state), now);
-        await finishDelivery(tx, row.id, { ...common, status: 'delivered', error: null, hint: outcome.detail ?? null });
-        return 'delivered';
-      case 'failed':
-        await finishDelivery(tx, row.id, { ...common, status: 'dead', error: outcome.error, hint: outcome.hint });
-        return 'dead';
-      case 'retry': {
-        if (outcome.state) await saveDestinationState(tx, name, row.alert_id, row.episode, JSON.stringify(outcome.state), now);
-        const { maxRetryAgeMs, random, backoff } = this.o;
-        const plan = planRetry({ now, createdAt: row.created_at, attempts: row.attempts, retryAfter, maxRetryAgeMs, backoff, random });
-        if (plan.kind === 'give_up') {
-          await finishDelivery(tx, row.id, { ...common, status: 'dead', error: outcome.error, hint: plan.hint });
-          return 'dead';
-        }
-        if (await newerPendingExists(tx, row)) {
-          await finishDelivery(tx, row.id, { ...common, status: 'superseded', error: outcome.error, hint: 'a newer state of this alert is queued behind it' });
-          return 'superseded';
-        }
-        await finishDelivery(tx, row.id, { ...common, status: 'pending', nextAttemptAt: plan.at, error: outcome.error, hint: null });
-        return 'pending';
-      }
-    }
   }
 }

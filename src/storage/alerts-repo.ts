@@ -1,4 +1,5 @@
 import type { Insertable } from 'kysely';
+import { forUpdate } from './dialect.ts';
 import type { InsertBuffer } from './insert-buffer.ts';
 import { insertRows, listShape, padList, template } from './prepared.ts';
 import type { AlertRow, Executor, NewAlertRow, TransitionRow, TransitionsTable } from './schema.ts';
@@ -6,8 +7,9 @@ import type { AlertRow, Executor, NewAlertRow, TransitionRow, TransitionsTable }
 /** Keys per lookup: an `in` list of up to this many (padded to a power of two, prepared.ts). */
 const KEYS_PER_LOOKUP = 512;
 
+/** Locked on PostgreSQL (dialect.ts): ingest decides from these rows and writes them in the same transaction. */
 const byIdentity = template<{ source: string; keys: string[] }, AlertRow>('alerts by identity', (db, p, n) =>
-  db.selectFrom('alerts').selectAll().where('source', '=', p('source')).where('dedup_key', 'in', p.list('keys', n)),
+  forUpdate(db, db.selectFrom('alerts').selectAll().where('source', '=', p('source')).where('dedup_key', 'in', p.list('keys', n)).orderBy('id')),
 );
 
 /** Every known alert of a batch in one query per 512 keys, instead of one lookup per event. */
@@ -25,6 +27,11 @@ export async function findAlertsByIdentity(db: Executor, source: string, dedupKe
 
 export async function findAlert(db: Executor, id: string): Promise<AlertRow | undefined> {
   return db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The alert, locked until the transaction ends on PostgreSQL: for a change decided from what it holds now. */
+export async function findAlertForUpdate(db: Executor, id: string): Promise<AlertRow | undefined> {
+  return forUpdate(db, db.selectFrom('alerts').selectAll().where('id', '=', id)).executeTakeFirst();
 }
 
 /** `held`: the insert waits in that buffer (insert-buffer.ts), to be written with others in one statement. */
@@ -103,7 +110,10 @@ export async function countAlertsByState(db: Executor): Promise<{ state: string;
   return rows.map((r) => ({ state: r.state, n: Number(r.n) }));
 }
 
-/** Firing and acknowledged alerts after `afterId`, in id order: routed again at start and on reload. */
+/**
+ * Firing and acknowledged alerts after `afterId`, in id order: routed again at start and on reload. Locked on
+ * PostgreSQL, so an ingest on another instance cannot change routed_to between this read and the reroute's write.
+ */
 export async function listActiveAlerts(db: Executor, afterId: string, limit: number): Promise<AlertRow[]> {
-  return db.selectFrom('alerts').selectAll().where('state', 'in', ['firing', 'acknowledged']).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+  return forUpdate(db, db.selectFrom('alerts').selectAll().where('state', 'in', ['firing', 'acknowledged']).where('id', '>', afterId).orderBy('id').limit(limit)).execute();
 }

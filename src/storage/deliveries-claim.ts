@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { forUpdateSkipLocked } from './dialect.ts';
 import type { DeliveryRow, Executor, Tx } from './schema.ts';
 
 /**
@@ -31,11 +32,12 @@ export async function claimDeliveries(tx: Tx, destination: string, limit: number
  * It reads O(limit) rows, not the backlog: the scan follows deliveries_claim (destination, status, priority desc,
  * id, …) in hand-out order and stops after `limit` rows; each candidate costs two seeks on deliveries_alert_status.
  * Rows skipped on the way (not due yet, or waiting behind their alert's older row) are read from the index alone.
- * The shape — one ordered, limited select of ids, then an update by id — is what PostgreSQL's
- * `FOR UPDATE SKIP LOCKED` needs.
+ * On PostgreSQL the select is `FOR UPDATE SKIP LOCKED`: a pending row an ingest holds (coalescing a newer state into
+ * it) is passed over rather than waited for, and taken on the next round with its newer payload.
  */
 export function claimable(db: Executor, destination: string, limit: number, now: number) {
-  return (
+  return forUpdateSkipLocked(
+    db,
     db
       .selectFrom('deliveries as d')
       .select('d.id')
@@ -71,7 +73,7 @@ export function claimable(db: Executor, destination: string, limit: number, now:
       )
       .orderBy('d.priority', 'desc')
       .orderBy('d.id')
-      .limit(limit)
+      .limit(limit),
   );
 }
 

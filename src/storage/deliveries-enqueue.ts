@@ -1,3 +1,4 @@
+import { forUpdate } from './dialect.ts';
 import type { InsertBuffer } from './insert-buffer.ts';
 import { insertRows, template } from './prepared.ts';
 import type { DeliveryRow, Executor } from './schema.ts';
@@ -21,16 +22,23 @@ export type EnqueueResult = 'inserted' | 'coalesced' | 'resolved_before_delivery
 
 type Target = { destination: string; alertId: string };
 
-/** The newest row of (destination, alert) still waiting to be sent: the one a newer state coalesces into. */
+/**
+ * The newest row of (destination, alert) still waiting to be sent: the one a newer state coalesces into. Locked on
+ * PostgreSQL, so the claim on the destination's sender (which passes over locked rows) cannot put it in flight
+ * between this read and the rewrite; a row it already holds is not returned once claimed, and a new row queues.
+ */
 const waitingRow = template<Target, Pick<DeliveryRow, 'id' | 'episode' | 'attempts'>>('waiting delivery', (db, p) =>
-  db
-    .selectFrom('deliveries')
-    .select(['id', 'episode', 'attempts'])
-    .where('destination', '=', p('destination'))
-    .where('alert_id', '=', p('alertId'))
-    .where('status', 'in', ['pending', 'orphaned'])
-    .orderBy('id', 'desc')
-    .limit(1),
+  forUpdate(
+    db,
+    db
+      .selectFrom('deliveries')
+      .select(['id', 'episode', 'attempts'])
+      .where('destination', '=', p('destination'))
+      .where('alert_id', '=', p('alertId'))
+      .where('status', 'in', ['pending', 'orphaned'])
+      .orderBy('id', 'desc')
+      .limit(1),
+  ),
 );
 
 /** Any row of the episode that may have reached the destination (tried, delivered, or on its way). */

@@ -159,6 +159,25 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropIndex('deliveries_claim').execute();
     },
   },
+  '0004_leases': {
+    async up(db: Kysely<any>) {
+      // One holder per name across every instance on the database (a destination's sender, later the schedulers).
+      // `epoch` is the fencing token: it grows with every change of holder, and each write of the holder's checks it,
+      // so a holder that was taken over (it stalled past its expiry) can no longer claim or record anything.
+      await db.schema
+        .createTable('leases')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('holder', 'text', (c) => c.notNull())
+        .addColumn('epoch', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('acquired_at', 'bigint', (c) => c.notNull())
+        .addColumn('renewed_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('leases').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -103,6 +103,17 @@ export interface DestinationTargetsTable {
   updated_at: number;
 }
 
+/** A named lease (migration 0004): who may act for it until when, and the fencing token of that tenure. */
+export interface LeasesTable {
+  name: string;
+  /** `host:boot:pid:nonce` (leases-repo.ts), so a restart on the same machine can tell its dead predecessor. */
+  holder: string;
+  epoch: number;
+  expires_at: number;
+  acquired_at: number;
+  renewed_at: number;
+}
+
 export interface Database {
   alerts: AlertsTable;
   transitions: TransitionsTable;
@@ -110,6 +121,7 @@ export interface Database {
   delivery_attempts: DeliveryAttemptsTable;
   destination_state: DestinationStateTable;
   destination_targets: DestinationTargetsTable;
+  leases: LeasesTable;
 }
 
 export type Db = Kysely<Database>;
@@ -119,3 +131,4 @@ export type AlertRow = Selectable<AlertsTable>;
 export type NewAlertRow = Insertable<AlertsTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
 export type TransitionRow = Selectable<TransitionsTable>;
+export type LeaseRow = Selectable<LeasesTable>;
