@@ -7,6 +7,7 @@ import { createLogger } from '../logger.ts';
 import { findConfigPath, loadOrExit } from './config-path.ts';
 import { CliError, EXIT } from './exit.ts';
 import { sandboxBanner, sandboxListenHint, startSandbox } from './sandbox.ts';
+import { closeWithin, SHUTDOWN_TIMEOUT_MS } from './shutdown.ts';
 
 /** What a listen failure means for the operator, by its code. */
 const LISTEN_ERRORS: Record<string, string> = {
@@ -62,13 +63,27 @@ export function registerStartCommand(program: Command): void {
       process.on('SIGHUP', () => void app.reload('SIGHUP'));
       let stopping = false;
       const stop = async (signal: string) => {
-        if (stopping) return;
+        // A second signal while stopping (Ctrl-C twice): the operator will not wait; in-flight rows are resent later.
+        if (stopping) {
+          logger.warn({ signal }, 'second signal while stopping: exiting now; deliveries still in flight are sent again after the restart');
+          logger.flush();
+          process.exit(0);
+        }
         stopping = true;
-        logger.info({ signal }, 'stopping');
-        await app.close();
-        await sandbox?.emulator.close();
+        logger.info({ signal, timeout_ms: SHUTDOWN_TIMEOUT_MS }, 'stopping: no new requests; waiting for requests and sends in flight');
+        // app.close(): the server stops listening and answers 503 on open connections, waits for the requests it is
+        // answering, then each delivery worker claims nothing more and waits for its sends (DestinationWorker.stop).
+        const closed = await closeWithin(() => app.close(), SHUTDOWN_TIMEOUT_MS);
+        if (closed.kind === 'timed_out') {
+          logger.warn({ ms: closed.ms }, 'still busy when the shutdown timeout passed: exiting; deliveries still in flight are sent again after the restart');
+        } else if (closed.kind === 'failed') {
+          logger.error({ err: closed.error, ms: closed.ms }, 'stopping failed');
+        } else {
+          await sandbox?.emulator.close();
+          logger.info({ ms: closed.ms }, 'stopped');
+        }
         logger.flush();
-        process.exit(0);
+        process.exit(closed.kind === 'failed' ? EXIT.failure : EXIT.ok);
       };
       process.on('SIGINT', () => void stop('SIGINT'));
       process.on('SIGTERM', () => void stop('SIGTERM'));
