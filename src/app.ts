@@ -11,6 +11,7 @@ import { ingest, type Routing } from './core/ingest.ts';
 import { actOnAlert, retryDelivery } from './core/manage.ts';
 import { rerouteActive } from './core/reroute.ts';
 import { thisProcess } from './cluster/holder.ts';
+import { clusterView } from './cluster/view.ts';
 import { StormWatch } from './delivery/storm.ts';
 import { DestinationWorker } from './delivery/worker.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
@@ -261,6 +262,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
       if (r.ok && r.wake) wake(r.wake);
       return r;
     },
+    cluster: () => clusterView(db, holder),
     async ready() {
       try {
         await ping(db);

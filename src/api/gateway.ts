@@ -1,5 +1,6 @@
 import type { ConfigProblem } from '../config/expand.ts';
 import type { Config, SourceConfig } from '../config/load.ts';
+import type { ClusterView } from '../cluster/view.ts';
 import type { IngestOutcome } from '../core/ingest.ts';
 import type { ManageOutcome } from '../core/manage.ts';
 import type { AlertEvent } from '../domain/alert.ts';
@@ -15,6 +16,8 @@ export interface Gateway {
   retryDelivery(id: number): Promise<ManageOutcome<DeliveryRow>>;
   actOnAlert(id: string, action: 'acknowledge' | 'resolve'): Promise<ManageOutcome<AlertRow>>;
   ready(): Promise<{ ok: boolean; reason?: string }>;
+  /** Who sends for which destination (the leases every instance on the database shares). */
+  cluster(): Promise<ClusterView>;
   /** Reads the config again from where it came from and applies it (`POST /-/reload`, SIGHUP). */
   reload(trigger: string): Promise<ReloadOutcome>;
 }

@@ -23,6 +23,7 @@ async function answerWhenIngestThrows(error: Error) {
     retryDelivery: async () => assert.fail('not called'),
     actOnAlert: async () => assert.fail('not called'),
     ready: async () => ({ ok: true }),
+    cluster: async () => assert.fail('not called'),
     reload: async () => assert.fail('not called'),
   };
   const server = buildServer(gw, pino({ level: 'silent' }));

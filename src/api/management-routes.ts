@@ -124,6 +124,7 @@ export function registerManagementRoutes(app: FastifyInstance, gw: Gateway): voi
     api.get('/destinations', async () => ({
       destinations: [...gw.config().destinations.values()].map((d) => ({ name: d.name, type: d.type })),
     }));
+    api.get('/cluster', async () => gw.cluster());
     api.get('/sources', async () => ({ sources: [...gw.config().sources.values()].map((s) => ({ name: s.name, type: s.type, ingest_path: `/ingest/${s.name}` })) }));
   }, { prefix: '/api/v1' });
 }

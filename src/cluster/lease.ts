@@ -51,9 +51,11 @@ export class Lease {
     const { clock, ttlMs, name } = this.o;
     const now = clock.now();
     const outcome = await this.o.commits.run(async (tx) => {
-      // A tenure of ours that storage trouble interrupted may still be ours: renewing it keeps its epoch.
-      if (this.epoch !== undefined && (await renewLease(tx, { name, me: this.me, epoch: this.epoch, now, ttlMs }))) {
-        return { kind: 'acquired' as const, epoch: this.epoch, resumed: true };
+      // A tenure of ours that a pause (storage trouble, a frozen process) interrupted may still be ours: renewing it
+      // keeps its epoch. If it is not, another instance took over meanwhile.
+      if (this.epoch !== undefined) {
+        if (await renewLease(tx, { name, me: this.me, epoch: this.epoch, now, ttlMs })) return { kind: 'acquired' as const, epoch: this.epoch, resumed: true };
+        this.lost('taken over by another instance while this one did not renew');
       }
       const r = await acquireLease(tx, { name, me: this.me, now, ttlMs, holderGone: (h) => holderGone(h, this.o.me, this.o.alive ?? processAlive) });
       if (r.kind === 'acquired') await this.o.onAcquire?.(tx, r);

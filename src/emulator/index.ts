@@ -20,6 +20,7 @@ export interface EmulatorOptions {
   alertEventsPerMinute?: number; // per alert source, default 120
   apiRequestsPerMinute?: number; // per API key, default 1200
   logger?: boolean; // default false
+  maxRecords?: number; // requests kept for /_emulator/requests, default 10,000 (oldest dropped first)
 }
 
 export interface RunningEmulator {
@@ -79,7 +80,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       alertEventLimiter: new RateLimiter(clock, limits.alertEventsPerMinute),
       apiLimiter: new RateLimiter(clock, limits.apiRequestsPerMinute),
     },
-    log: new RequestLog(),
+    log: new RequestLog(options.maxRecords),
     faults: new Faults(),
     gate,
     outage,

@@ -57,6 +57,9 @@ export function redactUrl(url: string): string {
 
 export class RequestLog {
   private records: RequestRecord[] = [];
+
+  /** A test that checks every event of a long run (the cluster chaos test) keeps more. */
+  constructor(private readonly max = MAX_RECORDS) {}
   private seq = 0;
   dropped = 0;
 
@@ -78,7 +81,7 @@ export class RequestLog {
       fault: null,
     };
     this.records.push(record);
-    if (this.records.length > MAX_RECORDS) {
+    if (this.records.length > this.max) {
       this.records.shift();
       this.dropped += 1;
     }
