@@ -22,6 +22,7 @@ const work = tempDir('tocsin-pack-');
 const prefix = join(work, 'prefix');
 const installed = join(prefix, 'lib/node_modules/tocsin');
 let packed: { filename: string; size: number; unpackedSize: number; files: { path: string }[] };
+let figures = '';
 
 const children: ChildProcess[] = [];
 after(() => {
@@ -72,12 +73,11 @@ before(async () => {
   assert.equal(version(theirs), version(ours), 'the package resolves the better-sqlite3 the lockfile pins');
   mkdirSync(join(theirs, 'build/Release'), { recursive: true });
   copyFileSync(join(ours, addon), join(theirs, addon));
-  process.stdout.write(
-    `# package ${packed.filename}: ${(packed.size / 1024).toFixed(0)} kB packed, ${(packed.unpackedSize / 1024).toFixed(0)} kB unpacked, ${packed.files.length} files; installed in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
-  );
+  figures = `package ${packed.filename}: ${(packed.size / 1024).toFixed(0)} kB packed, ${(packed.unpackedSize / 1024).toFixed(0)} kB unpacked, ${packed.files.length} files; installed in ${((performance.now() - t0) / 1000).toFixed(1)} s`;
 });
 
-test('the package holds the build, the unit file and the docs; no sources, tests, benchmarks or dev tools', () => {
+test('the package holds the build, the unit file and the docs; no sources, tests, benchmarks or dev tools', (t) => {
+  t.diagnostic(figures);
   const inTarball = packed.files.map((f) => f.path);
   const onDisk = filesUnder(installed);
   for (const [where, files] of [
