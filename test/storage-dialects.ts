@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { openPostgres } from '../src/storage/postgres.ts';
-import type { Insertable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Db, DeliveriesTable, NewAlertRow } from '../src/storage/schema.ts';
 import { openSqlite } from '../src/storage/sqlite.ts';
 import { freshPostgres } from './postgres.ts';
@@ -59,7 +59,10 @@ export async function withDialect(dialect: DialectName, t: TestContext, body: (c
     const db = await connect();
     await body({ dialect, db, connect, location: where.location, t });
   } finally {
-    for (const db of connections.reverse()) await db.destroy().catch(() => undefined);
+    // A test that failed may have left a transaction open, and a pool waits for its connections to come back: give
+    // up on those after a while, and let dropping the database (with force) end them.
+    const closed = Promise.all(connections.reverse().map((db) => db.destroy().catch(() => undefined)));
+    await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
     await where.remove();
   }
 }
@@ -135,4 +138,18 @@ export async function seedDeliveries(db: Db, rows: readonly NewDeliveryRow[]): P
     ids.push(...out.map((o) => o.id));
   }
   return ids;
+}
+
+/**
+ * Resolves once `n` sessions on this PostgreSQL database are waiting for a lock, i.e. a transaction a test started
+ * is now blocked behind another's: the next step of the test may rely on it. Polls the server's own view of it.
+ */
+export async function lockWaiters(db: Db, n: number, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await sql<{ n: number }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
+    if (Number(r.rows[0]?.n) >= n) return;
+    if (Date.now() > deadline) throw new Error(`${n} session(s) waiting for a lock expected within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
