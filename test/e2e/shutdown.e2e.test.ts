@@ -5,6 +5,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { SHUTDOWN_TIMEOUT_MS } from '../../src/cli/shutdown.ts';
 import { ADMIN_TOKEN, APP_TOKEN, Emulator, freePort, gatewayConfig, http, startTocsin, tempDir, waitFor, writeConfig, type TocsinProcess } from '../harness.ts';
 
@@ -98,4 +99,39 @@ test('a send slower than the bound: exit 0 at the bound (+1 s at most), the row 
   const events = await emu.requests();
   assert.ok(events.length >= 2, `the cut-off send and its resend (${events.length})`);
   assert.deepEqual((await emu.alerts()).map((a) => a.deduplication_key), ['app:payments-db'], 'one alert in incident.io: the same key collapsed');
+});
+
+test('SIGTERM while a request is arriving: it is answered (202, stored and delivered), then the process exits 0', async () => {
+  const emu = await Emulator.start();
+  cleanups.push(() => emu.close());
+  const dir = tempDir();
+  const port = await freePort();
+  const tocsin = await startTocsin(writeConfig(dir, gatewayConfig(emu, dir, port, { delivery: { poll_interval: '100ms' } })), { port });
+  cleanups.push(() => tocsin.kill('SIGKILL'));
+
+  // Half a body on the wire when the signal comes; the rest after the stop has begun.
+  const body = JSON.stringify({ title: 'Checkout latency', dedup_key: 'checkout-latency', severity: 'error' });
+  const req = httpRequest(`${tocsin.url}/ingest/app`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${APP_TOKEN}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+  });
+  const answered = new Promise<number>((resolve, reject) => {
+    req.on('response', (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+    req.on('error', reject);
+  });
+  req.write(body.slice(0, 20));
+  await new Promise((r) => setTimeout(r, 200));
+  const stopping = terminate(tocsin.proc);
+  await waitFor('the stop to begin', () => tocsin.output.some((l) => l.includes('"stopping')));
+  req.end(body.slice(20));
+
+  assert.equal(await answered, 202, 'the request in flight was answered');
+  const { code, ms } = await stopping;
+  assert.equal(code, 0, tocsin.output.join('\n'));
+  assert.ok(ms < SHUTDOWN_TIMEOUT_MS, `exited after ${Math.round(ms)} ms`);
+  // Accepted means stored: the worker sent it before the exit, or the restart does.
+  const again = await startTocsin(tocsin.configPath, { port });
+  cleanups.push(() => again.kill('SIGKILL'));
+  await waitFor('delivered', async () => (await api(again, '/deliveries?status=delivered')).body.deliveries.length === 1);
+  assert.deepEqual((await emu.alerts()).map((a) => a.deduplication_key), ['app:checkout-latency']);
 });
