@@ -1,5 +1,5 @@
 /**
- * The release package as a user gets it: `npm pack` (its prepack builds dist/), installed from the tarball into an
+ * The release package as a user gets it: `npm pack` (its prepack builds dist/) in a copy of the checkout, installed from the tarball into an
  * empty prefix the way docs/deployment.md and deploy/tocsin.service do it (`npm install --global --prefix`), then run
  * from there, away from the checkout and without dev dependencies: no tsx, no TypeScript, only compiled JavaScript.
  *
@@ -10,8 +10,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { APP_TOKEN, freePort, http, ROOT, tempDir, waitFor } from '../harness.ts';
 
@@ -27,6 +27,7 @@ let figures = '';
 const children: ChildProcess[] = [];
 after(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(work, { recursive: true, force: true }); // the installed prefix alone is ≈ 70 MB
 });
 
 /** Files a running tocsin needs, and files it must not ship. */
@@ -53,9 +54,22 @@ function startInstalled(argv: string[], cwd: string): { proc: ChildProcess; outp
   return { proc, output };
 }
 
+/**
+ * A copy of the checkout to pack from (its node_modules linked), so the build never replaces the dist/ of the checkout
+ * itself under a `tocsin` another test is starting from it. Everything but what is never part of a release is copied,
+ * tests and benchmarks included: the package's `files` list is what must keep them out.
+ */
+function stageCheckout(): string {
+  const stage = join(work, 'checkout');
+  const skipped = (top: string) => ['node_modules', 'dist', 'data'].includes(top) || (top.startsWith('.') && !top.startsWith('.npmignore'));
+  cpSync(ROOT, stage, { recursive: true, filter: (from) => !skipped(relative(ROOT, from).split(sep)[0]!) });
+  symlinkSync(join(ROOT, 'node_modules'), join(stage, 'node_modules'), 'dir');
+  return stage;
+}
+
 before(async () => {
   // --json: the tarball's name, sizes and file list (the build's own line comes first on stdout).
-  const pack = spawnSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: ROOT, encoding: 'utf8' });
+  const pack = spawnSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: stageCheckout(), encoding: 'utf8' });
   assert.equal(pack.status, 0, `npm pack failed:\n${pack.stderr}`);
   packed = (JSON.parse(pack.stdout.slice(pack.stdout.search(/^\[/m))) as (typeof packed)[])[0]!;
 
