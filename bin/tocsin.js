@@ -22,7 +22,8 @@ function buildIsCurrent() {
   }
   for (const f of readdirSync(sources, { recursive: true })) {
     if (typeof f !== 'string' || f.endsWith('.test.ts') || f.includes('testdata')) continue;
-    if (statSync(`${sources}/${f}`).mtimeMs > built) return false;
+    const s = statSync(`${sources}/${f}`);
+    if (s.isFile() && s.mtimeMs > built) return false;
   }
   return true;
 }
