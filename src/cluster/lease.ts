@@ -2,10 +2,13 @@ import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import { acquireLease, releaseLease, renewLease, type Acquired } from '../storage/leases-repo.ts';
-import type { Tx } from '../storage/schema.ts';
+import type { Db, Tx } from '../storage/schema.ts';
 import { formatHolder, holderGone, processAlive, type HolderId } from './holder.ts';
 
 export interface LeaseOptions {
+  /** Renewals go straight to the database, not through the group commit: a batch waiting on a row lock must not
+   * delay them past the expiry. */
+  db: Db;
   commits: GroupCommit;
   clock: Clock;
   logger: Logger;
@@ -35,9 +38,13 @@ export class Lease {
     this.me = formatHolder(o.me);
   }
 
-  /** Whether this instance holds the lease now. A renewal that failed (storage away) ends that at the expiry. */
+  /**
+   * Whether this instance holds the lease now. It stops a little before the expiry (a fifth of the time to live, at
+   * most a second), for clocks that differ between machines; a renewal that failed (storage away) ends it there.
+   */
   held(): boolean {
-    return this.epoch !== undefined && this.o.clock.now() < this.validUntil;
+    const margin = Math.min(1000, this.o.ttlMs / 5);
+    return this.epoch !== undefined && this.o.clock.now() < this.validUntil - margin;
   }
 
   /** The fencing token of the current tenure, for logs and the cluster view. */
@@ -45,9 +52,12 @@ export class Lease {
     return this.epoch;
   }
 
-  /** Tries to take the lease; true when this instance holds it afterwards. Storage errors are thrown. */
-  async acquire(): Promise<boolean> {
-    if (this.held()) return true;
+  /**
+   * Tries to take the lease: `new` when this instance starts a tenure (onAcquire ran), `resumed` when its tenure was
+   * still its own (a pause ended), false when another instance holds it. Storage errors are thrown.
+   */
+  async acquire(): Promise<'new' | 'resumed' | false> {
+    if (this.held()) return 'resumed';
     const { clock, ttlMs, name } = this.o;
     const now = clock.now();
     const outcome = await this.o.commits.run(async (tx) => {
@@ -65,6 +75,7 @@ export class Lease {
       this.epoch = undefined;
       return false;
     }
+    const resumed = outcome.resumed;
     this.epoch = outcome.epoch;
     this.validUntil = now + ttlMs;
     if (!outcome.resumed) {
@@ -73,7 +84,7 @@ export class Lease {
       else this.o.logger.info(log, `holding ${name}`);
     }
     this.schedule();
-    return true;
+    return resumed ? 'resumed' : 'new';
   }
 
   /**
@@ -125,7 +136,7 @@ export class Lease {
     if (epoch === undefined) return;
     const now = this.o.clock.now();
     try {
-      const ok = await this.o.commits.run((tx) => renewLease(tx, { name: this.o.name, me: this.me, epoch, now, ttlMs: this.o.ttlMs }));
+      const ok = await renewLease(this.o.db, { name: this.o.name, me: this.me, epoch, now, ttlMs: this.o.ttlMs });
       if (this.epoch !== epoch) return;
       if (!ok) return this.lost('taken over by another instance');
       this.validUntil = now + this.o.ttlMs;

@@ -4,7 +4,7 @@ import type { Clock } from '../domain/clock.ts';
 import type { Destination, DeliveryPayload, SendContext, SendOutcome } from '../destinations/types.ts';
 import type { HolderId } from '../cluster/holder.ts';
 import { Lease } from '../cluster/lease.ts';
-import { claimDeliveries, nextDueAt, requeueInFlight } from '../storage/deliveries-claim.ts';
+import { claimDeliveries, nextDueAt, requeueInFlight, requeueRows } from '../storage/deliveries-claim.ts';
 import { attemptsSince, earlierAttemptMayHaveLanded, loadDestinationState } from '../storage/deliveries-repo.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { Db, DeliveryRow } from '../storage/schema.ts';
@@ -64,11 +64,14 @@ export class DestinationWorker {
   private stopping = new AbortController();
   private readonly retryAfterCap: RetryAfterCap;
   readonly lease: Lease;
+  /** Rows claimed but not sent because the lease lapsed first: put back in the queue if the tenure resumes. */
+  private readonly unsent = new Set<number>();
 
   constructor(private readonly o: WorkerOptions) {
     this.destination = o.destination;
     this.retryAfterCap = new RetryAfterCap(o.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS, o.logger);
     this.lease = new Lease({
+      db: o.db,
       commits: o.commits,
       clock: o.clock,
       logger: o.logger,
@@ -76,8 +79,16 @@ export class DestinationWorker {
       me: o.holder,
       ttlMs: o.leaseTtlMs,
       // Rows the previous sender had in flight may or may not have reached the destination: sending them again is
-      // safe (same deduplication or idempotency key), leaving them would strand them.
-      onAcquire: async (tx) => void (await requeueInFlight(tx, o.clock.now(), o.destination.name)),
+      // safe (same deduplication or idempotency key), leaving them would strand them. A sender whose lease expired may
+      // be alive and still sending: its rows wait until any request it started is over, and newer rows of those
+      // alerts wait behind them, so a late request cannot overtake a newer state. A dead process sends nothing more
+      // (a second covers what its last writes left in the kernel).
+      onAcquire: async (tx, taken) => {
+        const now = o.clock.now();
+        const grace = taken.from?.expired ? (this.destination.sendTimeoutMs ?? 30_000) + 1000 : 1000;
+        this.unsent.clear();
+        await requeueInFlight(tx, now, o.destination.name, now + grace);
+      },
       onLost: () => this.wake(),
     });
   }
@@ -176,18 +187,29 @@ export class DestinationWorker {
     }
   }
 
+  /** The tenure resumed: rows claimed but never sent go back to pending (fenced, like every write under the lease). */
+  private async requeueUnsent(): Promise<void> {
+    const ids = [...this.unsent];
+    await this.o.commits.run(async (tx) => {
+      if (await this.lease.fence(tx)) await requeueRows(tx, ids, this.o.clock.now());
+    });
+    for (const id of ids) this.unsent.delete(id);
+  }
+
   private async run(): Promise<void> {
     const { db, clock, logger } = this.o;
     let failures = 0;
     while (this.running) {
       try {
         if (!this.lease.held()) {
-          if (!(await this.lease.acquire())) {
+          const tenure = await this.lease.acquire();
+          if (!tenure) {
             // Another instance sends for this destination: stand by, and take over when it stops renewing.
             await this.sleep(Math.max(100, Math.floor(this.o.leaseTtlMs / 4)));
             continue;
           }
-          await this.prepare();
+          if (tenure === 'new') await this.prepare();
+          else if (this.unsent.size) await this.requeueUnsent();
         }
         const now = clock.now();
         if (this.pausedUntil > now) {
@@ -248,6 +270,13 @@ export class DestinationWorker {
       return { previous: stored ? (JSON.parse(stored) as JsonObject) : undefined, context };
     });
     if (!history.ok) return;
+    // The lease lapsed since the claim (a pause, storage trouble): another instance may be sending for this destination
+    // now. Sending would race it; the row is left to whoever holds the lease next.
+    if (!this.lease.held()) {
+      this.unsent.add(row.id);
+      logger.warn({ ...fields, destination: destination.name }, 'not sent: the lease on this destination lapsed after the claim; the row goes back to the queue');
+      return;
+    }
     const started = clock.now();
     let outcome: SendOutcome;
     try {

@@ -70,6 +70,12 @@ export interface Destination {
   readonly name: string;
   readonly type: string;
   readonly rateLimit: RateLimit;
+  /**
+   * The longest one send() can take (its requests' timeouts). After a takeover, rows the previous sender may still be
+   * sending wait this long before they are sent again, so a late request of the old sender cannot arrive after a newer
+   * state of the same alert.
+   */
+  readonly sendTimeoutMs?: number;
   /** `previous`: the state a delivered attempt of this episode remembered (SendOutcome.state). */
   send(payload: DeliveryPayload, previous: JsonObject | undefined, context?: SendContext): Promise<SendOutcome>;
   close?(): Promise<void>;

@@ -89,13 +89,21 @@ export async function nextDueAt(db: Executor, destination: string): Promise<numb
 }
 
 /**
- * After a crash, rows left in flight may or may not have reached incident.io. Sending them again is safe: every
- * send carries the same deduplication or idempotency key.
+ * After a crash or a takeover, rows left in flight may or may not have reached incident.io. Sending them again is
+ * safe: every send carries the same deduplication or idempotency key. `notBefore`: when they may go again (a sender
+ * that may still be alive gets time to finish what it was sending; newer rows of those alerts wait behind them).
  */
-export async function requeueInFlight(db: Executor, now: number, destination?: string): Promise<number> {
-  let q = db.updateTable('deliveries').set({ status: 'pending', next_attempt_at: now, updated_at: now }).where('status', '=', 'in_flight');
+export async function requeueInFlight(db: Executor, now: number, destination?: string, notBefore = now): Promise<number> {
+  let q = db.updateTable('deliveries').set({ status: 'pending', next_attempt_at: notBefore, updated_at: now }).where('status', '=', 'in_flight');
   if (destination) q = q.where('destination', '=', destination);
   const r = await q.executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Rows claimed by this sender but never sent (its lease lapsed before the send): pending again. */
+export async function requeueRows(db: Executor, ids: readonly number[], now: number): Promise<number> {
+  if (ids.length === 0) return 0;
+  const r = await db.updateTable('deliveries').set({ status: 'pending', next_attempt_at: now, updated_at: now }).where('id', 'in', ids).where('status', '=', 'in_flight').executeTakeFirst();
   return Number(r.numUpdatedRows);
 }
 

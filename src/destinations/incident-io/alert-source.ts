@@ -39,6 +39,7 @@ export function createAlertSourceDestination(name: string, c: AlertSourceConfig)
     name,
     type: 'incident_io_alert_source',
     rateLimit: { perMinute: c.rate_limit_per_minute, burst: Math.min(c.rate_limit_burst, c.rate_limit_per_minute) },
+    sendTimeoutMs: c.timeout_ms,
     async send(payload: DeliveryPayload): Promise<SendOutcome> {
       const body = JSON.stringify(buildAlertEvent(payload, c.metadata as JsonObject));
       const outcome = await sendJson(agent, 'POST', url, headers, body, c.timeout_ms);

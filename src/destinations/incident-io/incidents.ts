@@ -149,6 +149,8 @@ export function createIncidentsDestination(name: string, c: IncidentsConfig, dep
     name,
     type: 'incident_io_incidents',
     rateLimit: { perMinute: c.rate_limit_per_minute, burst: Math.min(c.rate_limit_burst, c.rate_limit_per_minute) },
+    // A send may settle an unknown create (a read, then the create or the update): up to three requests.
+    sendTimeoutMs: 3 * c.timeout_ms,
     async send(payload, previous, context: SendContext = NO_HISTORY) {
       const declared = readState(previous);
       if (payload.status === 'firing') {
