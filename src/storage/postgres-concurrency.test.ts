@@ -5,10 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { alertRow, contract, deliveryRow, lockWaiters, seedDeliveries } from '../../test/storage-dialects.ts';
-import { findAlert, findAlertsByIdentity, insertAlert, touchAlert, updateAlert } from './alerts-repo.ts';
+import { findAlert, findAlertForUpdate, findAlertsByIdentity, insertAlert, listActiveAlerts, touchAlert, updateAlert } from './alerts-repo.ts';
 import { claimDeliveries } from './deliveries-claim.ts';
 import { enqueueDelivery, type EnqueueInput } from './deliveries-enqueue.ts';
 import { GroupCommit } from './group-commit.ts';
+import { acquireLease, renewLease } from './leases-repo.ts';
 import type { Db, Tx } from './schema.ts';
 import { storageBusy } from './unavailable.ts';
 
@@ -171,6 +172,47 @@ contract(
       if (ids.length) await db.updateTable('deliveries').set({ status: 'delivered' }).where('id', 'in', ids).execute();
     }
     for (const [alert, episodes] of order) assert.deepEqual(episodes, [1, 2], `order of ${alert}`);
+  },
+  only,
+);
+
+contract(
+  'reads made to change an alert (findAlertForUpdate, listActiveAlerts) wait for a transaction changing it, then see its commit',
+  async ({ db, connect }) => {
+    const other = await connect();
+    await insertAlert(db, alertRow('A', { routed_to: '["pager"]' }));
+    for (const read of [(tx: Tx) => findAlertForUpdate(tx, 'A'), async (tx: Tx) => (await listActiveAlerts(tx, '', 10))[0]]) {
+      const writer = await db.startTransaction().execute();
+      const before = (await findAlertForUpdate(writer, 'A'))!.routed_to;
+      const routed = JSON.stringify([...JSON.parse(before), 'log']);
+      await updateAlert(writer, 'A', { routed_to: routed });
+      const reader = other.transaction().execute(read);
+      await lockWaiters(db, 1);
+      await writer.commit().execute();
+      assert.equal((await reader)?.routed_to, routed);
+    }
+  },
+  only,
+);
+
+contract(
+  "a standby looking at a lease never waits for the holder's open transaction (the read takes no lock)",
+  async ({ db, connect }) => {
+    const standby = await connect();
+    assert.equal((await acquireLease(db, { name: 'sender:pager', me: 'A', now: 1_000, ttlMs: 15_000, holderGone: () => false })).kind, 'acquired');
+    const holder = await db.startTransaction().execute();
+    try {
+      // The holder fences a unit of work: its renewal holds the lease row's lock until it commits.
+      assert.equal(await renewLease(holder, { name: 'sender:pager', me: 'A', epoch: 1, now: 2_000, ttlMs: 15_000 }), true);
+      const started = Date.now();
+      const seen = await standby.transaction().execute((tx) => acquireLease(tx, { name: 'sender:pager', me: 'B', now: 3_000, ttlMs: 15_000, holderGone: () => false }));
+      assert.deepEqual(seen, { kind: 'held', holder: 'A', expiresAt: 16_000 }, 'the last committed renewal');
+      assert.ok(Date.now() - started < 2_000, 'the standby waited for the holder');
+      await holder.commit().execute();
+    } catch (e) {
+      await holder.rollback().execute();
+      throw e;
+    }
   },
   only,
 );
