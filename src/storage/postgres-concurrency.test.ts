@@ -106,13 +106,12 @@ contract(
     const ingest = await db.startTransaction().execute();
     try {
       assert.equal(await enqueueDelivery(ingest, enqueue({})), 'coalesced');
-      // A's row is locked by the open ingest: passed over at once, not waited for.
-      const started = Date.now();
+      // A's row is locked by the open ingest: passed over, not waited for (waiting would end in lock_timeout, since
+      // the ingest commits only after the claim returns).
       assert.deepEqual(
         (await claim(sender)).map((r) => r.id),
         [rowB],
       );
-      assert.ok(Date.now() - started < 2_000, 'the claim waited for the lock');
       await ingest.commit().execute();
     } catch (e) {
       await ingest.rollback().execute();
@@ -204,10 +203,9 @@ contract(
     try {
       // The holder fences a unit of work: its renewal holds the lease row's lock until it commits.
       assert.equal(await renewLease(holder, { name: 'sender:pager', me: 'A', epoch: 1, now: 2_000, ttlMs: 15_000 }), true);
-      const started = Date.now();
+      // Waiting would end in lock_timeout: the holder commits only after the standby's look returns.
       const seen = await standby.transaction().execute((tx) => acquireLease(tx, { name: 'sender:pager', me: 'B', now: 3_000, ttlMs: 15_000, holderGone: () => false }));
       assert.deepEqual(seen, { kind: 'held', holder: 'A', expiresAt: 16_000 }, 'the last committed renewal');
-      assert.ok(Date.now() - started < 2_000, 'the standby waited for the holder');
       await holder.commit().execute();
     } catch (e) {
       await holder.rollback().execute();
