@@ -45,13 +45,18 @@ export interface TestServer {
   base: string;
   /** The folder holding the cluster, its socket and its log. */
   dir: string;
+  /** An outage: the server goes down (`immediate`: as if it crashed; `fast`: a clean shutdown), keeping its data. */
+  down(mode?: 'immediate' | 'fast'): void;
+  /** Back on the same port, with the same data. */
+  up(): void;
   stop(): void;
 }
 
 /** Stops the server whose folder is `dir`, at once, and removes the folder. */
 export function stopServer(dir: string): void {
   try {
-    asOwner(join(binDir(), 'pg_ctl'), ['-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
+    // A test may have left it down already (an outage it made).
+    if (existsSync(join(dir, 'data', 'postmaster.pid'))) asOwner(join(binDir(), 'pg_ctl'), ['-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -70,11 +75,14 @@ export async function startServer(opts: { durable?: boolean } = {}): Promise<Tes
   const port = await freePort();
   const settings = ['-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=400', '-c', 'shared_buffers=64MB'];
   if (!opts.durable) settings.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
-  asOwner(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'server.log'), '-o', settings.join(' '), '-w', 'start']);
+  const up = () => asOwner(join(bin, 'pg_ctl'), ['-D', data, '-l', join(dir, 'server.log'), '-o', settings.join(' '), '-w', 'start']);
+  up();
   let stopped = false;
   return {
     base: `postgres://postgres@127.0.0.1:${port}`,
     dir,
+    down: (mode = 'immediate') => asOwner(join(bin, 'pg_ctl'), ['-D', data, '-m', mode, '-w', 'stop']),
+    up,
     stop() {
       if (stopped) return;
       stopped = true;

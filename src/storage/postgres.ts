@@ -30,6 +30,24 @@ export interface PostgresOptions extends PostgresSettings {
  * PostgreSQL advisory lock meanwhile, so instances starting together migrate once and the others wait.
  */
 export async function openPostgres(o: PostgresOptions): Promise<Db> {
+  const db = connect(o, SESSION);
+  let durable: Db | undefined;
+  try {
+    // Ingest answers 202 only after a durable commit. A server set to synchronous_commit=off acknowledges commits it
+    // may lose in a crash: tocsin's sessions turn it back on (a stricter setting — remote_apply — is left alone).
+    const r = await sql<{ v: string }>`select current_setting('synchronous_commit') as v`.execute(db);
+    durable = r.rows[0]?.v === 'off' ? (await db.destroy(), connect(o, `${SESSION} -c synchronous_commit=on`)) : db;
+    await migrateToLatest(durable);
+    // A read-only server (a standby after a failover, default_transaction_read_only) must not pass for storage.
+    await sql`update kysely_migration_lock set is_locked = is_locked`.execute(durable);
+  } catch (e) {
+    await (durable ?? db).destroy().catch(() => undefined);
+    throw e;
+  }
+  return durable;
+}
+
+function connect(o: PostgresOptions, session: string): Db {
   const pool = new pg.Pool({
     connectionString: o.url,
     ...(o.password !== undefined ? { password: o.password } : {}),
@@ -40,7 +58,7 @@ export async function openPostgres(o: PostgresOptions): Promise<Db> {
     idleTimeoutMillis: 30_000,
     keepAlive: true,
     application_name: 'tocsin',
-    options: SESSION,
+    options: session,
     types,
   });
   // pg emits 'error' on a client whose connection breaks; with no listener that ends the process. The pool listens
@@ -48,14 +66,5 @@ export async function openPostgres(o: PostgresOptions): Promise<Db> {
   // runs fails with the same error, and the pool drops the client when it is released.
   pool.on('connect', (client) => client.on('error', () => undefined));
   pool.on('error', (e) => o.onIdleError?.(e));
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  try {
-    await migrateToLatest(db);
-    // A read-only server (a standby after a failover, default_transaction_read_only) must not pass for storage.
-    await sql`update kysely_migration_lock set is_locked = is_locked`.execute(db);
-  } catch (e) {
-    await db.destroy();
-    throw e;
-  }
-  return db;
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
