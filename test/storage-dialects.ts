@@ -9,9 +9,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
-import { openPostgres } from '../src/storage/postgres.ts';
+import { test } from 'node:test';
 import { sql, type Insertable } from 'kysely';
+import { openPostgres } from '../src/storage/postgres.ts';
 import type { Db, DeliveriesTable, NewAlertRow } from '../src/storage/schema.ts';
 import { openSqlite } from '../src/storage/sqlite.ts';
 import { freshPostgres } from './postgres.ts';
@@ -28,26 +28,23 @@ export interface DialectContext {
    * Closed with the test.
    */
   connect(): Promise<Db>;
-  /** Where the database is: the SQLite file's path or the PostgreSQL URL. */
-  location: string;
-  t: TestContext;
 }
 
 /** Connections per PostgreSQL pool: a group commit and a concurrent reader or two, as in the app (min 2). */
 const POOL_SIZE = 4;
 
-async function opened(dialect: DialectName): Promise<{ location: string; open(): Promise<Db>; remove(): Promise<void> }> {
+async function opened(dialect: DialectName): Promise<{ open(): Promise<Db>; remove(): Promise<void> }> {
   if (dialect === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'tocsin-contract-'));
     const path = join(dir, 'tocsin.db');
-    return { location: path, open: () => openSqlite({ path }), remove: async () => rmSync(dir, { recursive: true, force: true }) };
+    return { open: () => openSqlite({ path }), remove: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const fresh = await freshPostgres();
-  return { location: fresh.url, open: () => openPostgres({ url: fresh.url, poolSize: POOL_SIZE }), remove: () => fresh.drop() };
+  return { open: () => openPostgres({ url: fresh.url, poolSize: POOL_SIZE }), remove: () => fresh.drop() };
 }
 
 /** Runs `body` with a database of its own; every connection it opened is closed and the database removed after. */
-export async function withDialect(dialect: DialectName, t: TestContext, body: (c: DialectContext) => Promise<void>): Promise<void> {
+export async function withDialect(dialect: DialectName, body: (c: DialectContext) => Promise<void>): Promise<void> {
   const where = await opened(dialect);
   const connections: Db[] = [];
   const connect = async () => {
@@ -57,7 +54,7 @@ export async function withDialect(dialect: DialectName, t: TestContext, body: (c
   };
   try {
     const db = await connect();
-    await body({ dialect, db, connect, location: where.location, t });
+    await body({ dialect, db, connect });
   } finally {
     // A test that failed may have left a transaction open, and a pool waits for its connections to come back: give
     // up on those after a while, and let dropping the database (with force) end them.
@@ -70,13 +67,12 @@ export async function withDialect(dialect: DialectName, t: TestContext, body: (c
 export interface ContractOptions {
   /** Only these dialects (a behaviour that exists on one only); every dialect by default. */
   only?: readonly DialectName[];
-  timeout?: number;
 }
 
 /** One test per dialect, named `<name> [<dialect>]`. */
 export function contract(name: string, body: (c: DialectContext) => Promise<void>, options: ContractOptions = {}): void {
   for (const dialect of options.only ?? DIALECTS) {
-    test(`${name} [${dialect}]`, { timeout: options.timeout ?? 60_000 }, (t) => withDialect(dialect, t, body));
+    test(`${name} [${dialect}]`, { timeout: 60_000 }, () => withDialect(dialect, body));
   }
 }
 

@@ -35,9 +35,9 @@ async function schemaOf(db: Db): Promise<{ tables: string[]; indexes: string[] }
   return { tables: tables.sort(), indexes: indexes.rows.map((r) => r.name).sort() };
 }
 
-test('both dialects get the same tables, columns and indexes from the one migration history [sqlite, postgres]', async (t) => {
+test('both dialects get the same tables, columns and indexes from the one migration history [sqlite, postgres]', async () => {
   const seen = new Map<DialectName, Awaited<ReturnType<typeof schemaOf>>>();
-  for (const dialect of DIALECTS) await withDialect(dialect, t, async ({ db }) => void seen.set(dialect, await schemaOf(db)));
+  for (const dialect of DIALECTS) await withDialect(dialect, async ({ db }) => void seen.set(dialect, await schemaOf(db)));
   const [sqlite, postgres] = [seen.get('sqlite')!, seen.get('postgres')!];
   assert.deepEqual(postgres, sqlite);
   assert.equal(sqlite.tables.length, 7);
