@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { contract, deliveryRow, seedDeliveries } from '../../test/storage-dialects.ts';
-import { claimDeliveries, nextDueAt, pendingCount, requeueInFlight } from './deliveries-claim.ts';
+import { claimDeliveries, nextDueAt, pendingCount, requeueInFlight, requeueRows } from './deliveries-claim.ts';
 import type { Db, DeliveryRow } from './schema.ts';
 
 const NOW = 1_000_000;
@@ -178,6 +178,37 @@ contract('requeueInFlight puts rows in flight back to pending, due now (one dest
   assert.equal(await requeueInFlight(db, NOW + 9), 0);
   // Rows requeued keep their attempts: the next claim knows an earlier one may have landed.
   assert.equal((await claim(db, 10, NOW + 9)).find((r) => r.alert_id === 'a')?.attempts, 2);
+});
+
+contract('after a takeover, rows requeued not before a time hold their alert\'s newer rows back until then', async ({ db }) => {
+  const [flying, newer, other] = await seed(db, [{ alert: 'a', status: 'in_flight' }, { alert: 'a', priority: 5, episode: 2 }, { alert: 'b' }]);
+  assert.equal(await requeueInFlight(db, NOW, 'pager', NOW + 1_000), 1);
+  const row = await db.selectFrom('deliveries').select(['status', 'next_attempt_at', 'updated_at']).where('id', '=', flying!).executeTakeFirst();
+  assert.deepEqual(row, { status: 'pending', next_attempt_at: NOW + 1_000, updated_at: NOW });
+  assert.deepEqual(
+    (await claim(db, 10, NOW + 999)).map((r) => r.id),
+    [other],
+    "a's newer row waits behind its requeued one",
+  );
+  assert.deepEqual(
+    (await claim(db, 10, NOW + 1_000)).map((r) => r.id),
+    [flying],
+  );
+  await finish(db, [flying!]);
+  assert.deepEqual(
+    (await claim(db, 10, NOW + 1_000)).map((r) => r.id),
+    [newer],
+  );
+});
+
+contract('requeueRows puts back only the given rows that are still in flight, due now', async ({ db }) => {
+  const ids = await seed(db, [{ alert: 'a', status: 'in_flight' }, { alert: 'b', status: 'in_flight' }, { alert: 'c', status: 'delivered' }]);
+  assert.equal(await requeueRows(db, [], NOW + 5), 0);
+  assert.equal(await requeueRows(db, [ids[0]!, ids[2]!], NOW + 5), 1);
+  assert.deepEqual(
+    (await db.selectFrom('deliveries').select(['status', 'next_attempt_at']).orderBy('id').execute()).map((r) => `${r.status}@${r.next_attempt_at}`),
+    [`pending@${NOW + 5}`, `in_flight@${NOW}`, `delivered@${NOW}`],
+  );
 });
 
 contract('pendingCount counts what a destination still has to send (pending and in flight), as a number', async ({ db }) => {
