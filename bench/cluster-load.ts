@@ -41,6 +41,12 @@ export function treeCpuUs(rootPid: number): number {
   return ticks * US_PER_TICK;
 }
 
+/** CPU time of this process so far (user + system), in µs: the load generator and the in-process emulator. */
+export function ownCpuUs(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
 /** Busy and total jiffies of the whole machine (every core, everyone's work), from /proc/stat. */
 function machineTicks(): { busy: number; total: number } {
   const [, ...n] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
@@ -59,6 +65,9 @@ export interface Target {
 }
 
 export interface LoadResult {
+  /** Alerts answered 202, and the run's length in seconds. */
+  alerts: number;
+  seconds: number;
   alertsPerSecond: number;
   p50Ms: number;
   p99Ms: number;
@@ -68,6 +77,8 @@ export interface LoadResult {
   loadgenCpuPct: number;
   /** The machine's cores busy, in % of all of them (other people's work included). */
   machineBusyPct: number;
+  /** What processes not of this benchmark used meanwhile, in % of all cores: the noise on a shared machine. */
+  otherWorkPct: number;
   errors: number;
   firstError: string;
 }
@@ -81,8 +92,12 @@ const alert = () => {
 
 const quantile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
 
-/** Closed loop: `connections` requests in flight for `seconds`, each to the next instance in turn. */
-export async function load(t: Target, perRequest: number, seconds: number, connections: number): Promise<LoadResult> {
+/**
+ * Closed loop: `connections` requests in flight for `seconds`, each to the next instance in turn. `benchCpuUs`: the
+ * CPU time (µs) of every process of this benchmark (all servers, idle or not, and this process), to tell the
+ * machine's other work apart.
+ */
+export async function load(t: Target, perRequest: number, seconds: number, connections: number, benchCpuUs: () => number): Promise<LoadResult> {
   const pools = t.urls.map((u) => new Pool(u, { connections, pipelining: 1 }));
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${APP_TOKEN}` };
   const times: number[] = [];
@@ -93,6 +108,7 @@ export async function load(t: Target, perRequest: number, seconds: number, conne
   const cpu0 = t.pids.reduce((s, p) => s + cpuUs(p), 0);
   const db0 = t.dbCpuUs?.() ?? 0;
   const own0 = process.cpuUsage();
+  const bench0 = benchCpuUs();
   const m0 = machineTicks();
   const started = performance.now();
   const deadline = started + seconds * 1000;
@@ -116,10 +132,14 @@ export async function load(t: Target, perRequest: number, seconds: number, conne
   const cpu = t.pids.reduce((s, p) => s + cpuUs(p), 0) - cpu0;
   const db = (t.dbCpuUs?.() ?? 0) - db0;
   const own = process.cpuUsage(own0);
+  const bench = benchCpuUs() - bench0;
   const m1 = machineTicks();
   await Promise.all(pools.map((p) => p.close()));
   times.sort((a, b) => a - b);
+  const machineUs = (m1.total - m0.total) * US_PER_TICK;
   return {
+    alerts,
+    seconds: secs,
     alertsPerSecond: alerts / secs,
     p50Ms: quantile(times, 0.5),
     p99Ms: quantile(times, 0.99),
@@ -127,7 +147,17 @@ export async function load(t: Target, perRequest: number, seconds: number, conne
     dbCpuUsPerAlert: t.dbCpuUs ? db / alerts : NaN,
     loadgenCpuPct: ((own.user + own.system) / 1e6 / secs) * 100,
     machineBusyPct: ((m1.busy - m0.busy) / (m1.total - m0.total)) * 100,
+    otherWorkPct: Math.max(0, ((m1.busy - m0.busy) * US_PER_TICK - bench) / machineUs) * 100,
     errors,
     firstError,
   };
+}
+
+/** What the processes use while nothing is sent to them (timers, polls, lease renewals): % of one core, summed. */
+export async function idleCpuPct(pids: number[], seconds: number): Promise<number> {
+  const c0 = pids.reduce((s, p) => s + cpuUs(p), 0);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const secs = (performance.now() - t0) / 1000;
+  return ((pids.reduce((s, p) => s + cpuUs(p), 0) - c0) / 1e6 / secs) * 100;
 }

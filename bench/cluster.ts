@@ -25,7 +25,7 @@ import { openSqlite } from '../src/storage/sqlite.ts';
 import { Emulator, freePort, gatewayConfig, startTocsin, tempDir, writeConfig, type TocsinProcess } from '../test/harness.ts';
 import { startServer } from '../test/postgres.ts';
 import { CLAIM_REPS, claimFigures, postgresClaimPlan, seedBacklog, type ClaimFigures } from './cluster-claim.ts';
-import { load, treeCpuUs, type LoadResult, type Target } from './cluster-load.ts';
+import { cpuUs, idleCpuPct, load, ownCpuUs, treeCpuUs, type LoadResult, type Target } from './cluster-load.ts';
 import { table } from './table.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -82,6 +82,32 @@ const fmt = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('e
 const ms = (n: number) => (n < 10 ? n.toFixed(1) : n.toFixed(0));
 const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? (a / b).toFixed(2) : '-');
 
+/**
+ * Commit records in PostgreSQL's WAL (pg_walinspect): how many write transactions a run took, so alerts per commit
+ * shows how well each instance's group commit batches. The WAL is the whole server's; only the target under load
+ * writes meanwhile (the idle ones renew a lease now and then).
+ */
+async function walCounter(base: string) {
+  const c = new pg.Client({ connectionString: `${base}/postgres` });
+  await c.connect();
+  await c.query('create extension if not exists pg_walinspect');
+  const lsn = async () => (await c.query<{ l: string }>('select pg_current_wal_flush_lsn()::text as l')).rows[0]!.l;
+  return {
+    lsn,
+    async commitsSince(from: string): Promise<number> {
+      const r = await c.query<{ n: string }>(`select count(*) as n from pg_get_wal_records_info($1::pg_lsn, pg_current_wal_flush_lsn()) where resource_manager = 'Transaction' and record_type like 'COMMIT%'`, [from]);
+      return Number(r.rows[0]!.n);
+    },
+    close: () => c.end(),
+  };
+}
+
+type Run = LoadResult & { commits: number };
+interface IngestTarget extends Target {
+  connections: number;
+  postgres: boolean;
+}
+
 async function ingest(dir: string, emu: Emulator, base: string, postmasterPid: number, started: TocsinProcess[]) {
   const start = async (name: string, storage: Record<string, unknown>) => {
     const port = await freePort();
@@ -98,31 +124,43 @@ async function ingest(dir: string, emu: Emulator, base: string, postmasterPid: n
   // Started together, as a deployment's instances are: the migration lock makes one of them migrate.
   const pg3 = await Promise.all(Array.from({ length: INSTANCES }, (_, i) => start(`pg-three-${i}`, { postgres: three })));
   const dbCpuUs = () => treeCpuUs(postmasterPid);
-  const targets: Target[] = [
-    { name: 'sqlite', urls: [sqlite.url], pids: [sqlite.proc.pid!] },
-    { name: 'pg1', urls: [pg1.url], pids: [pg1.proc.pid!], dbCpuUs },
-    { name: 'pg3', urls: pg3.map((t) => t.url), pids: pg3.map((t) => t.proc.pid!), dbCpuUs },
+  const cluster = { urls: pg3.map((t) => t.url), pids: pg3.map((t) => t.proc.pid!), dbCpuUs, postgres: true };
+  const targets: IngestTarget[] = [
+    { name: 'sqlite', urls: [sqlite.url], pids: [sqlite.proc.pid!], connections: CONNECTIONS, postgres: false },
+    { name: 'pg1', urls: [pg1.url], pids: [pg1.proc.pid!], dbCpuUs, connections: CONNECTIONS, postgres: true },
+    { name: 'pg3', ...cluster, connections: CONNECTIONS },
+    // Diagnostic: as many requests in flight per instance as the single instance gets.
+    { name: 'pg3-wide', ...cluster, connections: CONNECTIONS * INSTANCES },
   ];
-  await emu.pause();
-  const results = new Map<number, LoadResult[]>();
-  for (const perRequest of PER_REQUEST) {
-    for (const t of targets) await load(t, perRequest, WARMUP_SECONDS, CONNECTIONS); // JIT, statement and page caches
-    const rs: LoadResult[] = [];
-    for (const t of targets) {
-      const r = await load(t, perRequest, SECONDS, CONNECTIONS);
-      if (r.errors) console.error(`${t.name}, ${perRequest} per request: ${r.errors} requests not answered 202, the first: ${r.firstError}`);
-      rs.push(r);
+  const benchCpuUs = () => started.reduce((s, t) => s + cpuUs(t.proc.pid!), 0) + dbCpuUs() + ownCpuUs();
+  const wal = await walCounter(base);
+  try {
+    await emu.pause();
+    const idle = [await idleCpuPct(targets[0]!.pids, 3), await idleCpuPct(targets[1]!.pids, 3), await idleCpuPct(targets[2]!.pids, 3)];
+    const results = new Map<number, Run[]>();
+    for (const perRequest of PER_REQUEST) {
+      for (const t of targets) await load(t, perRequest, WARMUP_SECONDS, t.connections, benchCpuUs); // JIT, statement and page caches
+      const rs: Run[] = [];
+      for (const t of targets) {
+        const from = t.postgres ? await wal.lsn() : '';
+        const r = await load(t, perRequest, SECONDS, t.connections, benchCpuUs);
+        const commits = t.postgres ? await wal.commitsSince(from) : NaN;
+        if (r.errors) console.error(`${t.name}, ${perRequest} per request: ${r.errors} requests not answered 202, the first: ${r.firstError}`);
+        rs.push({ ...r, commits });
+      }
+      results.set(perRequest, rs);
     }
-    results.set(perRequest, rs);
+    return { results, idle };
+  } finally {
+    await wal.close();
   }
-  return results;
 }
 
-function ingestRows(results: Map<number, LoadResult[]>, commits: { sqlite: number; postgres: number }): string[][] {
+function ingestRows(results: Map<number, Run[]>, idle: number[], commits: { sqlite: number; postgres: number }): string[][] {
   const rows: string[][] = [];
-  const row = (label: string, pick: (r: LoadResult) => number, show: (n: number) => string, rs: LoadResult[], ratios = true) => {
-    const [s, p1, p3] = rs.map(pick) as [number, number, number];
-    rows.push([label, show(s), show(p1), show(p3), ratios ? ratio(p1, s) : '-', ratios ? ratio(p3, p1) : '-']);
+  const row = (label: string, pick: (r: Run) => number, show: (n: number) => string, rs: Run[], ratios = true) => {
+    const [s, p1, p3, wide] = rs.map(pick) as [number, number, number, number];
+    rows.push([label, show(s), show(p1), show(p3), ratios ? ratio(p1, s) : '-', ratios ? ratio(p3, p1) : '-', show(wide)]);
   };
   for (const [n, rs] of results) {
     row(`alerts/s, ${n} per request`, (r) => r.alertsPerSecond, fmt, rs);
@@ -130,11 +168,16 @@ function ingestRows(results: Map<number, LoadResult[]>, commits: { sqlite: numbe
     row(`  request p99 (ms)`, (r) => r.p99Ms, ms, rs);
     row(`  tocsin CPU µs per alert`, (r) => r.tocsinCpuUsPerAlert, fmt, rs);
     row(`  PostgreSQL CPU µs per alert`, (r) => r.dbCpuUsPerAlert, fmt, rs);
+    row(`  alerts per PostgreSQL commit`, (r) => r.alerts / r.commits, (x) => (Number.isFinite(x) ? x.toFixed(1) : '-'), rs);
     row(`  load generator CPU (% of a core)`, (r) => r.loadgenCpuPct, fmt, rs, false);
     row(`  machine busy (% of 2 cores)`, (r) => r.machineBusyPct, fmt, rs, false);
+    row(`  of which others' work (%)`, (r) => r.otherWorkPct, fmt, rs, false);
     row(`  answers other than 202`, (r) => r.errors, String, rs, false);
   }
-  rows.push([`durable commit of ${CONNECTIONS} rows, p50 (ms)`, ms(commits.sqlite), ms(commits.postgres), ms(commits.postgres), ratio(commits.postgres, commits.sqlite), '-']);
+  const [i1, i2, i3] = idle as [number, number, number];
+  rows.push(['tocsin CPU when idle (% of a core, all instances)', fmt(i1), fmt(i2), fmt(i3), '-', '-', fmt(i3)]);
+  const c = (n: number) => ms(n);
+  rows.push([`durable commit of ${CONNECTIONS} rows, p50 (ms)`, c(commits.sqlite), c(commits.postgres), c(commits.postgres), ratio(commits.postgres, commits.sqlite), '-', c(commits.postgres)]);
   return rows;
 }
 
@@ -175,16 +218,17 @@ async function main() {
     if (settings.fsync !== 'on' || settings.synchronous_commit !== 'on') throw new Error(`the server is not durable: ${JSON.stringify(settings)}`);
     const postmasterPid = Number(readFileSync(join(server.dir, 'data/postmaster.pid'), 'utf8').split('\n')[0]);
     const commits = await durableCommits(dir, await createDatabase(server.base, 'probe'));
-    const results = await ingest(dir, emu, server.base, postmasterPid, started);
+    const { results, idle } = await ingest(dir, emu, server.base, postmasterPid, started);
     await emu.resume();
     for (const t of started.splice(0)) await t.kill();
 
     table(
       `ingest, ${SECONDS} s per run after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS} connections, closed loop, deliveries held (emulator paused); node ${process.version}, PostgreSQL ${settings.server_version} (fsync ${settings.fsync}, synchronous_commit ${settings.synchronous_commit}, full_page_writes ${settings.full_page_writes})`,
-      ['measure', 'SQLite, 1 instance (baseline)', 'PostgreSQL, 1 instance', `PostgreSQL, ${INSTANCES} instances`, 'PG 1 ÷ SQLite', `PG ${INSTANCES} ÷ PG 1`],
-      ingestRows(results, commits),
+      ['measure', 'SQLite, 1 instance (baseline)', 'PostgreSQL, 1 instance', `PostgreSQL, ${INSTANCES} instances`, 'PG 1 ÷ SQLite', `PG ${INSTANCES} ÷ PG 1`, `PG ${INSTANCES}, ${INSTANCES * CONNECTIONS} connections`],
+      ingestRows(results, idle, commits),
     );
-    console.log(`${INSTANCES} instances: one database, requests round robin over the instances; pool_size 10 per instance (the default).`);
+    console.log(`${INSTANCES} instances: one database, requests round robin over the instances; pool_size 10 per instance (the default). Last column: a diagnostic,`);
+    console.log(`${CONNECTIONS} requests in flight per instance (as the single instance gets) instead of ${CONNECTIONS} over all ${INSTANCES}.`);
     console.log('CPU µs per alert: the tocsin processes\' own CPU time, and the PostgreSQL server\'s (postmaster and backends), from /proc.');
 
     const c = await claims(dir, server.base);
