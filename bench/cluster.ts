@@ -4,7 +4,9 @@
  * 1. Ingest: real `tocsin start` processes — SQLite (1 instance, the baseline), PostgreSQL with 1 instance, and 3
  *    instances on one database — loaded by the same closed-loop generator (BENCH_CONNECTIONS requests in flight,
  *    round robin over a target's instances like a load balancer), at 1 and 100 alerts per request. alerts/s, request
- *    latency, CPU per alert of tocsin and of the PostgreSQL server. Deliveries are held (the emulator paused, the
+ *    latency, CPU per alert of tocsin and of the PostgreSQL server, alerts per PostgreSQL commit (how well each
+ *    instance's group commit batches); a last, diagnostic column gives the 3 instances as many requests in flight each
+ *    as the single instance gets. Deliveries are held (the emulator paused, the
  *    destination configured as in production): this is the ingest path alone, as bench:ingest measures it, so the
  *    SQLite column is comparable to its figures.
  * 2. Claim latency with BENCH_BACKLOG (100,000) pending rows, PostgreSQL beside SQLite, and PostgreSQL's plan.
