@@ -97,6 +97,8 @@ async function walCounter(base: string) {
   return {
     lsn,
     async commitsSince(from: string): Promise<number> {
+      // pg_get_wal_records_info refuses an empty range: nothing written, no commit.
+      if ((await lsn()) === from) return 0;
       const r = await c.query<{ n: string }>(`select count(*) as n from pg_get_wal_records_info($1::pg_lsn, pg_current_wal_flush_lsn()) where resource_manager = 'Transaction' and record_type like 'COMMIT%'`, [from]);
       return Number(r.rows[0]!.n);
     },
