@@ -12,10 +12,8 @@ import { actOnAlert, retryDelivery } from './core/manage.ts';
 import { rerouteActive } from './core/reroute.ts';
 import { thisProcess } from './cluster/holder.ts';
 import { clusterView } from './cluster/view.ts';
-import { StormWatch } from './delivery/storm.ts';
-import { DestinationWorker } from './delivery/worker.ts';
+import { Senders } from './delivery/senders.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
-import { DEFAULT_STORM, pendingListUrl } from './domain/storm.ts';
 import { DestinationConfigError, destinationTypes } from './destinations/registry.ts';
 import type { Destination } from './destinations/types.ts';
 import { queueDepths } from './storage/deliveries-repo.ts';
@@ -36,6 +34,8 @@ export interface RunningApp {
    * storage need a restart. SIGHUP and `POST /-/reload` both come here.
    */
   reload(trigger: string, next?: Config): Promise<ReloadOutcome>;
+  /** The config in force (reloads replace it). */
+  config(): Config;
   close(): Promise<void>;
 }
 
@@ -74,14 +74,6 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
   // Ids only need to be unique and ordered, not unguessable: Math.random is several times cheaper than crypto here.
   const newId = monotonicFactory(() => Math.random());
   const holder = thisProcess();
-  const workers = new Map<string, DestinationWorker>();
-  const storms = new Map<string, StormWatch>();
-  const wake = (names: Iterable<string>) => {
-    for (const n of names) {
-      workers.get(n)?.wake();
-      storms.get(n)?.poke();
-    }
-  };
   /** Where the summary of a storm links to: the listen address (a wildcard one is replaced by the host name). */
   const apiBase = () => {
     const a = server.server.address();
@@ -89,47 +81,9 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     const h = ['0.0.0.0', '::', ''].includes(config.listen.host) ? hostname() : config.listen.host;
     return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
   };
-  const stormTarget = (d: Destination) => ({ name: d.name, rateLimit: d.rateLimit, settings: config.destinations.get(d.name)?.storm ?? DEFAULT_STORM });
-
-  const startWorker = async (destination: Destination) => {
-    const w = new DestinationWorker({
-      db,
-      commits,
-      destination,
-      clock,
-      random: Math.random,
-      logger: logger.child({ component: 'delivery' }),
-      observer: metrics,
-      concurrency: config.delivery.concurrency,
-      maxRetryAgeMs: config.delivery.maxRetryAgeMs,
-      maxRetryAfterMs: config.delivery.maxRetryAfterMs,
-      pollIntervalMs: config.delivery.pollIntervalMs,
-      backoff: config.delivery.backoff,
-      holder,
-      leaseTtlMs: config.cluster.leaseTtlMs,
-    });
-    workers.set(destination.name, w);
-    await w.start();
-    // Storm mode watches the same queue; its summary is sent by the worker above, within the same rate limit.
-    const s = new StormWatch(
-      {
-        db,
-        commits,
-        clock,
-        logger: logger.child({ component: 'storm' }),
-        observer: metrics,
-        newId: () => newId(clock.now()),
-        listUrl: (name) => pendingListUrl(apiBase(), name),
-        wake: () => w.wake(),
-        // The summary is the sender's business: only the instance holding the destination's lease keeps it.
-        holding: () => w.lease.held(),
-      },
-      stormTarget(destination),
-    );
-    storms.set(destination.name, s);
-    s.start();
-  };
-  for (const d of (await createDestinations(config, logger)).values()) await startWorker(d);
+  const senders = new Senders({ db, commits, clock, logger, observer: metrics, holder, newId: () => newId(clock.now()), config: () => config, apiBase });
+  const wake = (names: Iterable<string>) => senders.wake(names);
+  await senders.apply(await createDestinations(config, logger));
 
   let routing: Routing = { routes: config.routes, destinations: new Set(config.destinations.keys()) };
   const ingestLog = logger.child({ component: 'ingest' });
@@ -170,23 +124,9 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
   /** Swaps in a validated config. Destinations are created first, so a failure there leaves everything as it was. */
   const apply = async (next: Config) => {
     const destinations = await createDestinations(next, logger);
-    for (const [name, w] of workers) {
-      if (!destinations.has(name)) {
-        await storms.get(name)?.stop();
-        storms.delete(name);
-        await w.stop();
-        workers.delete(name);
-      }
-    }
-    config = { ...next, listen: config.listen, storage: config.storage, requestTimeoutMs: config.requestTimeoutMs };
+    config = { ...next, listen: config.listen, storage: config.storage, requestTimeoutMs: config.requestTimeoutMs, cluster: config.cluster };
     routing = { routes: next.routes, destinations: new Set(next.destinations.keys()) };
-    for (const d of destinations.values()) {
-      const w = workers.get(d.name);
-      if (w) {
-        w.replace(d);
-        storms.get(d.name)?.replace(stormTarget(d));
-      } else await startWorker(d);
-    }
+    await senders.apply(destinations);
     // The new config is in force from here; if storage is down, the rerouting waits for it rather than failing a
     // reload whose workers already run.
     await reroute().catch((e: unknown) => {
@@ -225,6 +165,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     if (next.listen.host !== running.listen.host || next.listen.port !== running.listen.port) restartRequired.push('listen');
     if (JSON.stringify(next.storage) !== JSON.stringify(running.storage)) restartRequired.push('storage');
     if (next.requestTimeoutMs !== running.requestTimeoutMs) restartRequired.push('request_timeout');
+    if (next.cluster.leaseTtlMs !== running.cluster.leaseTtlMs) restartRequired.push('cluster');
     for (const key of restartRequired) logger.warn({ trigger, key }, `${key} changed in the config: restart tocsin to apply it (the running ${key} is unchanged)`);
     logger.info({ trigger, sources: next.sources.size, destinations: next.destinations.size, routes: next.routes.length }, 'configuration reloaded');
     logWarnings(next);
@@ -286,10 +227,17 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     server,
     db,
     reload,
+    config: () => config,
     async close() {
-      await server.close();
-      await Promise.all([...storms.values()].map((s) => s.stop()));
-      await Promise.all([...workers.values()].map((w) => w.stop()));
+      // A keep-alive connection whose request was still being answered when the stop began turns idle afterwards; the
+      // server would wait out its keep-alive timeout (5 s) for it. Close idle connections as they appear instead.
+      const idle = setInterval(() => server.server.closeIdleConnections(), 50);
+      try {
+        await server.close();
+      } finally {
+        clearInterval(idle);
+      }
+      await senders.stop();
       commits.stop();
       await db.destroy();
     },

@@ -23,7 +23,7 @@ export interface Gateway {
 }
 
 /** Config keys a reload cannot apply to a running process: a changed one is reported, and kept as it was. */
-export type RestartKey = 'listen' | 'storage' | 'request_timeout';
+export type RestartKey = 'listen' | 'storage' | 'request_timeout' | 'cluster';
 
 /** What a reload did. A refused reload changes nothing: the previous config stays in force. */
 export type ReloadOutcome =

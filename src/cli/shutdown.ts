@@ -1,16 +1,9 @@
 /**
  * Graceful stop (SIGTERM, SIGINT): the gateway stops taking requests, lets those in flight and the sends in flight
- * finish, then exits — but never waits longer than SHUTDOWN_TIMEOUT_MS. A send still unanswered then stays
+ * finish, then exits — but never waits longer than `shutdown_timeout` (default 10 s). A send still unanswered then stays
  * `in_flight` in the database and is sent again after the restart with the same key, so cutting it short loses
  * nothing; waiting for ever would let a hung incident.io hold a deploy (and systemd would SIGKILL us anyway).
  */
-
-/**
- * 10 s: a send's own default timeout (`timeout_ms`), so a stop waits out one slow answer. Not a config key yet
- * (`shutdown_timeout` would need src/config, which the PostgreSQL work is changing); deploy/tocsin.service's
- * TimeoutStopSec sits a few seconds above it.
- */
-export const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export type CloseOutcome =
   | { kind: 'closed'; ms: number }

@@ -7,7 +7,7 @@ import { createLogger } from '../logger.ts';
 import { findConfigPath, loadOrExit } from './config-path.ts';
 import { CliError, EXIT } from './exit.ts';
 import { sandboxBanner, sandboxListenHint, startSandbox } from './sandbox.ts';
-import { closeWithin, SHUTDOWN_TIMEOUT_MS } from './shutdown.ts';
+import { closeWithin } from './shutdown.ts';
 
 /** What a listen failure means for the operator, by its code. */
 const LISTEN_ERRORS: Record<string, string> = {
@@ -70,10 +70,11 @@ export function registerStartCommand(program: Command): void {
           process.exit(0);
         }
         stopping = true;
-        logger.info({ signal, timeout_ms: SHUTDOWN_TIMEOUT_MS }, 'stopping: no new requests; waiting for requests and sends in flight');
+        const boundMs = app.config().shutdownTimeoutMs;
+        logger.info({ signal, timeout_ms: boundMs }, 'stopping: no new requests; waiting for requests and sends in flight');
         // app.close(): the server stops listening and answers 503 on open connections, waits for the requests it is
         // answering, then each delivery worker claims nothing more and waits for its sends (DestinationWorker.stop).
-        const closed = await closeWithin(() => app.close(), SHUTDOWN_TIMEOUT_MS);
+        const closed = await closeWithin(() => app.close(), boundMs);
         if (closed.kind === 'timed_out') {
           logger.warn({ ms: closed.ms }, 'still busy when the shutdown timeout passed: exiting; deliveries still in flight are sent again after the restart');
         } else if (closed.kind === 'failed') {

@@ -39,6 +39,8 @@ export interface Config {
   bodyLimit: number;
   /** `request_timeout`: headers and body must arrive within this. Fixed when the HTTP server starts (a restart applies it). */
   requestTimeoutMs: number;
+  /** `shutdown_timeout`: the longest a stop waits for work in flight. */
+  shutdownTimeoutMs: number;
   sources: Map<string, SourceConfig>;
   destinations: Map<string, DestinationConfig>;
   routes: Route[];
@@ -122,6 +124,7 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: strin
     logLevel: raw.log_level,
     bodyLimit: raw.body_limit,
     requestTimeoutMs: raw.request_timeout,
+    shutdownTimeoutMs: raw.shutdown_timeout,
     sources,
     destinations,
     routes,

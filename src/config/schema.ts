@@ -76,6 +76,11 @@ export const configSchema = z
     admin_token: z.string().min(16, 'must be at least 16 characters: generate one with `openssl rand -hex 24`').optional(),
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     body_limit: z.number().int().positive().default(1024 * 1024),
+    /**
+     * How long a stop (SIGTERM, SIGINT) waits for requests and sends in flight before exiting; what is still in flight
+     * then is sent again after the restart, with the same key. Keep a supervisor's stop timeout above it.
+     */
+    shutdown_timeout: duration.refine((ms) => ms >= 1000 && ms <= 600_000, 'must be between 1s and 10m').default('10s'),
     /** A request's headers and body must arrive within this (its headers within 10s); slower ones get a 408. */
     request_timeout: duration.refine((ms) => ms >= 1000 && ms <= 3_600_000, 'must be between 1s and 1h').default('30s'),
     sources: z.record(z.string().regex(NAME, `source names use ${nameHint}`), sourceBase).default({}),

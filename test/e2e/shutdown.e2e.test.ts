@@ -6,8 +6,10 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { SHUTDOWN_TIMEOUT_MS } from '../../src/cli/shutdown.ts';
 import { ADMIN_TOKEN, APP_TOKEN, Emulator, freePort, gatewayConfig, http, startTocsin, tempDir, waitFor, writeConfig, type TocsinProcess } from '../harness.ts';
+
+/** `shutdown_timeout` in these tests' config (the default is 10 s). */
+const SHUTDOWN_TIMEOUT_MS = 5_000;
 
 const send = (t: TocsinProcess, body: unknown) => http('POST', `${t.url}/ingest/app`, { token: APP_TOKEN, body });
 const api = (t: TocsinProcess, path: string) => http('GET', `${t.url}/api/v1${path}`, { token: ADMIN_TOKEN });
@@ -36,7 +38,7 @@ async function gateway(latencyMs: number, sendTimeoutMs = 10_000) {
   cleanups.push(() => emu.close());
   const dir = tempDir();
   const port = await freePort();
-  const settings = gatewayConfig(emu, dir, port, { delivery: { poll_interval: '100ms', retry_base_delay: '100ms' } });
+  const settings = gatewayConfig(emu, dir, port, { shutdown_timeout: `${SHUTDOWN_TIMEOUT_MS}ms`, delivery: { poll_interval: '100ms', retry_base_delay: '100ms' } });
   (settings.destinations.oncall as Record<string, unknown>).timeout_ms = sendTimeoutMs;
   const config = writeConfig(dir, settings);
   const tocsin = await startTocsin(config, { port });
@@ -49,7 +51,7 @@ async function gateway(latencyMs: number, sendTimeoutMs = 10_000) {
 }
 
 test('SIGTERM with a slow answer in flight: no new requests, the send completes and is recorded, exit 0 within the bound', async () => {
-  const latency = 3_000;
+  const latency = 2_500;
   const { emu, config, port, tocsin } = await gateway(latency);
   const sentAt = performance.now();
   const stopping = terminate(tocsin.proc);
