@@ -33,6 +33,13 @@ export class Metrics implements DeliveryObserver, StormObserver {
   private readonly reloadAt = new Gauge({ name: 'tocsin_config_last_reload_success_timestamp_seconds', help: 'When the configuration was last loaded successfully (start or reload)', registers: [this.registry] });
   private readonly stormActive = new Gauge({ name: 'tocsin_storm_active', help: 'Whether a destination is in storm mode (1): its summary alert is firing', labelNames: ['destination'], registers: [this.registry] });
   private readonly storms = new Counter({ name: 'tocsin_storms_total', help: 'Storms that began, by destination (each sent one summary alert)', labelNames: ['destination'], registers: [this.registry] });
+  private readonly sending = new Gauge({
+    name: 'tocsin_destination_sender',
+    help: "Whether this instance is the destination's sender now (1): it holds the destination's lease among the instances on the database",
+    labelNames: ['destination'],
+    registers: [this.registry],
+  });
+  private readonly takeovers = new Counter({ name: 'tocsin_destination_takeovers_total', help: "Times this instance took a destination's lease over from another holder that stopped renewing it or died", labelNames: ['destination'], registers: [this.registry] });
   readonly queueDepth: Gauge;
 
   constructor(collectQueue: () => Promise<{ destination: string; status: string; n: number }[]>) {
@@ -83,6 +90,11 @@ export class Metrics implements DeliveryObserver, StormObserver {
   stormState(destination: string, active: boolean, started: boolean): void {
     this.stormActive.set({ destination }, active ? 1 : 0);
     if (started) this.storms.inc({ destination });
+  }
+
+  senderState(destination: string, held: boolean, tookOver: boolean): void {
+    this.sending.set({ destination }, held ? 1 : 0);
+    if (tookOver) this.takeovers.inc({ destination });
   }
 
   rateLimitWait(destination: string, ms: number): void {

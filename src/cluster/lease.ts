@@ -19,6 +19,8 @@ export interface LeaseOptions {
   onAcquire?: (tx: Tx, taken: Acquired) => Promise<void>;
   /** Told when the lease is lost (taken over, or not renewed in time): stop acting for it. */
   onLost?: () => void;
+  /** Whether this instance holds the lease, each time that changes; `tookOver`: from a holder that failed. */
+  onHeld?: (held: boolean, tookOver: boolean) => void;
   alive?: (pid: number) => boolean;
 }
 
@@ -79,6 +81,7 @@ export class Lease {
     this.epoch = outcome.epoch;
     this.validUntil = now + ttlMs;
     if (!outcome.resumed) {
+      this.o.onHeld?.(true, outcome.from !== undefined);
       const log = { lease: name, epoch: outcome.epoch, ...(outcome.from ? { previous_holder: outcome.from.holder } : {}) };
       if (outcome.from) this.o.logger.warn(log, outcome.from.expired ? `took over ${name}: its holder stopped renewing it` : `took over ${name}: its holder's process is gone`);
       else this.o.logger.info(log, `holding ${name}`);
@@ -104,6 +107,7 @@ export class Lease {
     const epoch = this.epoch;
     this.epoch = undefined;
     if (epoch === undefined) return;
+    this.o.onHeld?.(false, false);
     try {
       await this.o.commits.run((tx) => releaseLease(tx, { name: this.o.name, me: this.me, epoch, now: this.o.clock.now() }));
       this.o.logger.info({ lease: this.o.name, epoch }, `released ${this.o.name}`);
@@ -116,6 +120,7 @@ export class Lease {
     if (this.epoch === undefined) return;
     this.o.logger.warn({ lease: this.o.name, epoch: this.epoch }, `lost ${this.o.name}: ${why}; stopped acting for it`);
     this.epoch = undefined;
+    this.o.onHeld?.(false, false);
     this.stopTimer();
     this.o.onLost?.();
   }

@@ -3,19 +3,23 @@ import type { JsonObject } from '../domain/alert.ts';
 import type { Clock } from '../domain/clock.ts';
 import type { Destination, DeliveryPayload, SendContext, SendOutcome } from '../destinations/types.ts';
 import type { HolderId } from '../cluster/holder.ts';
-import { Lease } from '../cluster/lease.ts';
-import { claimDeliveries, nextDueAt, requeueInFlight, requeueRows } from '../storage/deliveries-claim.ts';
+import type { Lease } from '../cluster/lease.ts';
+import { claimDeliveries, nextDueAt, requeueRows } from '../storage/deliveries-claim.ts';
 import { attemptsSince, earlierAttemptMayHaveLanded, loadDestinationState } from '../storage/deliveries-repo.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { Db, DeliveryRow } from '../storage/schema.ts';
 import { RetryAfterCap } from './overlong-waits.ts';
 import { recordOutcome } from './record.ts';
-import { backoffMs, DEFAULT_MAX_RETRY_AFTER_MS, STORAGE_BACKOFF, timerMs, type BackoffOptions } from './retry-policy.ts';
+import { senderLease } from './sender-lease.ts';
+import { backoffMs, DEFAULT_MAX_RETRY_AFTER_MS, STORAGE_BACKOFF, type BackoffOptions } from './retry-policy.ts';
 import { TokenBucket } from './token-bucket.ts';
+import { Waits } from './waits.ts';
 
 export interface DeliveryObserver {
   attempt(destination: string, outcome: SendOutcome['kind'], latencyMs: number): void;
   rateLimitWait(destination: string, ms: number): void;
+  /** This instance became (or stopped being) the destination's sender; `tookOver`: from a holder that failed. */
+  senderState?(destination: string, held: boolean, tookOver: boolean): void;
 }
 
 export interface WorkerOptions {
@@ -38,8 +42,6 @@ export interface WorkerOptions {
   leaseTtlMs: number;
 }
 
-/** The lease that makes an instance a destination's one sender. */
-export const senderLease = (destination: string) => `destination:${destination}`;
 
 /**
  * One loop per destination (DESIGN.md): it alone talks to the destination, so the rate limit and per-alert order
@@ -58,10 +60,9 @@ export class DestinationWorker {
   private running = false;
   private inFlight = new Set<Promise<void>>();
   private pausedUntil = 0;
-  private wakeUp: (() => void) | undefined;
   private loop: Promise<void> | undefined;
-  /** Aborted by stop(): ends the storage backoff waits of sends still in flight. */
-  private stopping = new AbortController();
+  /** stop() ends every wait, the storage backoffs of sends still in flight too. */
+  private readonly waits = new Waits();
   private readonly retryAfterCap: RetryAfterCap;
   readonly lease: Lease;
   /** Rows claimed but not sent because the lease lapsed first: put back in the queue if the tenure resumes. */
@@ -70,25 +71,16 @@ export class DestinationWorker {
   constructor(private readonly o: WorkerOptions) {
     this.destination = o.destination;
     this.retryAfterCap = new RetryAfterCap(o.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS, o.logger);
-    this.lease = new Lease({
+    this.lease = senderLease({
       db: o.db,
       commits: o.commits,
       clock: o.clock,
       logger: o.logger,
-      name: senderLease(o.destination.name),
-      me: o.holder,
+      holder: o.holder,
       ttlMs: o.leaseTtlMs,
-      // Rows the previous sender had in flight may or may not have reached the destination: sending them again is
-      // safe (same deduplication or idempotency key), leaving them would strand them. A sender whose lease expired may
-      // be alive and still sending: its rows wait until any request it started is over, and newer rows of those
-      // alerts wait behind them, so a late request cannot overtake a newer state. A dead process sends nothing more
-      // (a second covers what its last writes left in the kernel).
-      onAcquire: async (tx, taken) => {
-        const now = o.clock.now();
-        const grace = taken.from?.expired ? (this.destination.sendTimeoutMs ?? 30_000) + 1000 : 1000;
-        this.unsent.clear();
-        await requeueInFlight(tx, now, o.destination.name, now + grace);
-      },
+      destination: () => this.destination,
+      onNewTenure: () => this.unsent.clear(),
+      onHeld: (held, tookOver) => o.observer.senderState?.(this.name, held, tookOver),
       onLost: () => this.wake(),
     });
   }
@@ -100,7 +92,7 @@ export class DestinationWorker {
   /** Returns at once: the loop prepares itself, waiting for storage if it has to. */
   async start(): Promise<void> {
     this.running = true;
-    this.stopping = new AbortController();
+    this.waits.reset();
     this.loop = this.run();
   }
 
@@ -124,44 +116,16 @@ export class DestinationWorker {
   }
 
   wake(): void {
-    this.wakeUp?.();
+    this.waits.wake();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    this.stopping.abort();
-    this.wake();
+    this.waits.abort();
     await this.loop;
     await Promise.allSettled([...this.inFlight]);
     await this.lease.release();
     await this.destination.close?.();
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      // Clamped: past 2^31-1 ms setTimeout fires at once (and warns), which turned a long wait into a busy loop.
-      const t = setTimeout(done, timerMs(ms));
-      function done() {
-        clearTimeout(t);
-        resolve();
-      }
-      this.wakeUp = done;
-    });
-  }
-
-  /** A wait that stop() cuts short. */
-  private nap(ms: number): Promise<void> {
-    const signal = this.stopping.signal;
-    if (signal.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const t = setTimeout(done, timerMs(ms));
-      signal.addEventListener('abort', done, { once: true });
-      function done() {
-        clearTimeout(t);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-    });
   }
 
   /**
@@ -182,7 +146,7 @@ export class DestinationWorker {
         }
         const retryInMs = backoffMs(failures, this.o.random, STORAGE_BACKOFF);
         logger.error({ err: e, destination: this.name, ...fields, failures, retry_in_ms: retryInMs }, `${what} failed; retrying`);
-        await this.nap(retryInMs);
+        await this.waits.nap(retryInMs);
       }
     }
   }
@@ -205,7 +169,7 @@ export class DestinationWorker {
           const tenure = await this.lease.acquire();
           if (!tenure) {
             // Another instance sends for this destination: stand by, and take over when it stops renewing.
-            await this.sleep(Math.max(100, Math.floor(this.o.leaseTtlMs / 4)));
+            await this.waits.sleep(Math.max(100, Math.floor(this.o.leaseTtlMs / 4)));
             continue;
           }
           if (tenure === 'new') await this.prepare();
@@ -213,26 +177,26 @@ export class DestinationWorker {
         }
         const now = clock.now();
         if (this.pausedUntil > now) {
-          await this.sleep(this.pausedUntil - now);
+          await this.waits.sleep(this.pausedUntil - now);
           continue;
         }
         const free = this.o.concurrency - this.inFlight.size;
         if (free <= 0) {
-          await Promise.race([...this.inFlight, this.sleep(this.o.pollIntervalMs)]);
+          await Promise.race([...this.inFlight, this.waits.sleep(this.o.pollIntervalMs)]);
           continue;
         }
         const tokens = this.bucket!.available();
         if (tokens < 1) {
           const waitMs = this.bucket!.waitMs();
           if ((await nextDueAt(db, this.name)) !== undefined) this.o.observer.rateLimitWait(this.name, waitMs);
-          await this.sleep(Math.min(waitMs, this.o.pollIntervalMs));
+          await this.waits.sleep(Math.min(waitMs, this.o.pollIntervalMs));
           continue;
         }
         const rows = await this.o.commits.run(async (tx) => ((await this.lease.fence(tx)) ? claimDeliveries(tx, this.name, Math.min(free, tokens), now) : []));
         if (!this.lease.held()) continue;
         if (rows.length === 0) {
           const due = await nextDueAt(db, this.name);
-          await this.sleep(due === undefined ? this.o.pollIntervalMs : Math.min(this.o.pollIntervalMs, due - clock.now()));
+          await this.waits.sleep(due === undefined ? this.o.pollIntervalMs : Math.min(this.o.pollIntervalMs, due - clock.now()));
           continue;
         }
         failures = 0;
@@ -251,7 +215,7 @@ export class DestinationWorker {
         failures++;
         const retryInMs = backoffMs(failures, this.o.random, STORAGE_BACKOFF);
         logger.error({ err: e, destination: this.name, failures, retry_in_ms: retryInMs }, 'delivery loop cannot use storage; retrying');
-        await this.sleep(retryInMs);
+        await this.waits.sleep(retryInMs);
       }
     }
   }
