@@ -26,6 +26,13 @@ const problems = (env: NodeJS.ProcessEnv): string[] => {
   assert.fail('expected a config error');
 };
 
+test('TOCSIN_DATABASE_URL: PostgreSQL storage from the environment (one of it or TOCSIN_SQLITE)', () => {
+  const c = configFromEnv({ ...base, TOCSIN_DATABASE_URL: 'postgres://tocsin:pw@db:5432/tocsin' }, '/srv');
+  assert.deepEqual(c.storage, { postgres: { url: 'postgres://tocsin:pw@db:5432/tocsin', password: undefined, poolSize: 10, tls: undefined } });
+  assert.throws(() => configFromEnv({ ...base, TOCSIN_DATABASE_URL: 'postgres://db/t', TOCSIN_SQLITE: 'x.db' }, '/srv'), /TOCSIN_DATABASE_URL: set TOCSIN_SQLITE or TOCSIN_DATABASE_URL, not both/);
+  assert.throws(() => configFromEnv({ ...base, TOCSIN_DATABASE_URL: 'mysql://db/t' }, '/srv'), /TOCSIN_DATABASE_URL: must be a postgres:\/\/ URL/);
+});
+
 test('sources and one alert source from the environment; type from the name or name:type', () => {
   const c = configFromEnv({ ...base, TOCSIN_LISTEN: '0.0.0.0:9000', TOCSIN_SQLITE: 'db/t.db', TOCSIN_ADMIN_TOKEN: 'admin-token-0123456789' }, '/srv');
   assert.deepEqual([...c.sources.values()].map((s) => [s.name, s.type, s.token]), [

@@ -10,6 +10,8 @@ export const ENV = {
   sources: 'TOCSIN_SOURCES',
   listen: 'TOCSIN_LISTEN',
   sqlite: 'TOCSIN_SQLITE',
+  /** A PostgreSQL URL (a secret: it may hold the password): several instances on one database. */
+  postgres: 'TOCSIN_DATABASE_URL',
   adminToken: 'TOCSIN_ADMIN_TOKEN',
   logLevel: 'TOCSIN_LOG_LEVEL',
   alertSourceId: ['INCIDENT_IO_ALERT_SOURCE_ID', 'INCIDENTIO_ALERT_SOURCE_CONFIG_ID'],
@@ -70,6 +72,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd(
   plain('listen', ENV.listen);
   plain('storage', ENV.sqlite, (v) => ({ sqlite: literal(v) }));
   where.set('storage.sqlite', ENV.sqlite);
+  if (set(env, ENV.postgres) && set(env, ENV.sqlite)) problems.push({ path: ENV.postgres, message: `set ${ENV.sqlite} or ${ENV.postgres}, not both` });
+  else plain('storage', ENV.postgres, (v) => ({ postgres: literal(v) }));
+  where.set('storage.postgres.url', ENV.postgres).set('storage.postgres', ENV.postgres);
   plain('log_level', ENV.logLevel);
   if (set(env, ENV.adminToken) || set(env, `${ENV.adminToken}_FILE`)) secret(doc, 'admin_token', '', [ENV.adminToken], '');
 
