@@ -17,6 +17,7 @@ need=()
 command -v prometheus-alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)   # the SNS tests sign with it and make their CA
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)   # the storage contract suite, the cluster tests
+[ -x /usr/bin/chromium ] || need+=(chromium)   # the web UI tests drive it with playwright-core (never a browser download)
 if [ ${#need[@]} -gt 0 ]; then
   log "apt-get install ${need[*]}"
   if [ "$(id -u)" -ne 0 ]; then
