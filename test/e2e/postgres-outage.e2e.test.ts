@@ -11,6 +11,7 @@ import { APP_TOKEN, Emulator, freePort, gatewayConfig, http, startTocsin, tempDi
 import { startServer } from '../postgres.ts';
 import { mismatches, type Model } from './cluster-checks.ts';
 
+const PASSWORD = 'db-secret-0f3c9a7e';
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
   for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
@@ -29,7 +30,9 @@ test('PostgreSQL down under two instances: 503 and not ready meanwhile, then eve
   const instances: TocsinProcess[] = [];
   for (let i = 0; i < 2; i++) {
     const port = await freePort();
-    const config = gatewayConfig(emu, dir, port, { storage: { postgres: `${server.base}/outage` }, cluster: { lease_ttl: '3s' }, delivery: { poll_interval: '100ms', retry_base_delay: '200ms' } });
+    // A password in the URL (the test server trusts loopback, so it is never checked): it must never be shown.
+    const url = `${server.base.replace('postgres@', `postgres:${PASSWORD}@`)}/outage`;
+    const config = gatewayConfig(emu, dir, port, { storage: { postgres: url }, cluster: { lease_ttl: '3s' }, delivery: { poll_interval: '100ms', retry_base_delay: '200ms' } });
     Object.assign((config.destinations as Record<string, Record<string, unknown>>).oncall!, { rate_limit_per_minute: 6000, rate_limit_burst: 50 });
     const p = await startTocsin(writeConfig(dir, config, `tocsin-${i}.yaml`), { port });
     cleanups.push(() => p.kill('SIGKILL'));
@@ -90,6 +93,14 @@ test('PostgreSQL down under two instances: 503 and not ready meanwhile, then eve
     throw new Error(`${(e as Error).message}: ${JSON.stringify(mismatches(model, await emu.alerts()).slice(0, 5))}\ndeliveries: ${JSON.stringify(rows)}\nleases: ${JSON.stringify(leases)}`);
   });
   for (const p of instances) assert.equal(p.proc.exitCode, null, 'no instance exited');
+  // Through an outage's worth of connection errors, the database password appears nowhere.
+  for (const p of instances) {
+    assert.ok(!p.output.join('\n').includes(PASSWORD), 'not in the log');
+    for (const path of ['/api/v1/cluster', '/api/v1/destinations', '/api/v1/sources']) {
+      assert.ok(!(await http('GET', `${p.url}${path}`, { token: 'admin-token-0123456789abcdef' })).text.includes(PASSWORD), path);
+    }
+    assert.ok(!(await http('GET', `${p.url}/readyz`)).text.includes(PASSWORD));
+  }
   assert.equal((await emu.requests()).filter((r) => r.status === 429).length, 0);
   t.diagnostic(`first 503 ${firstRefusalMs} ms after the server went down; a retrying sender's alert accepted ${acceptedAfterMs} ms after it came back (try ${tries}); ${model.size} alerts matched`);
 });
