@@ -59,9 +59,11 @@ export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path: string, 
 
 /**
  * The keys that hold secrets. Each is also accepted as `<key>_file`, read from disk (Docker/Kubernetes secrets). `ca`
- * (a PEM certificate authority for storage.postgres.tls) is not secret, but is given as a file the same way.
+ * (a PEM certificate authority for storage.postgres.tls) is not secret, but is given as a file the same way. `secret` (a
+ * webhook's signing secret) and `webhook_url` (a Slack incoming webhook, whose URL is its credential) are notification
+ * destinations'.
  */
-export const SECRET_KEYS = ['token', 'admin_token', 'api_key', 'url', 'password', 'ca'] as const;
+export const SECRET_KEYS = ['token', 'admin_token', 'api_key', 'url', 'password', 'ca', 'secret', 'webhook_url'] as const;
 
 /** A token is a few dozen bytes; a file much larger than that is the wrong file (or `/dev/zero`). */
 export const MAX_SECRET_BYTES = 64 * 1024;

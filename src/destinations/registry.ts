@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { alertSourceDestination } from './incident-io/alert-source.ts';
 import { incidentsDestination } from './incident-io/incidents.ts';
 import type { Destination } from './types.ts';
+import { webhookDestination } from './webhook/webhook.ts';
 
 export interface DestinationDeps {
   logger: Logger;
@@ -33,4 +34,5 @@ export class DestinationConfigError extends Error {
 export const destinationTypes: Record<string, DestinationType<any>> = {
   [alertSourceDestination.type]: alertSourceDestination,
   [incidentsDestination.type]: incidentsDestination,
+  [webhookDestination.type]: webhookDestination,
 };

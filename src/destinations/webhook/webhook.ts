@@ -1,0 +1,82 @@
+/**
+ * `webhook`: posts each alert state to any URL — tocsin's alert document (document.ts) or what a JSONata template
+ * makes of it — signed with the Standard Webhooks headers (signature.ts).
+ */
+import { createHash } from 'node:crypto';
+import jsonata from 'jsonata';
+import type { DestinationType } from '../registry.ts';
+import type { Destination, DeliveryPayload, SendOutcome } from '../types.ts';
+import { classifyHttp, type HttpHints } from '../http-outcome.ts';
+import { createAgent, sendJson } from '../incident-io/http.ts';
+import { webhookConfig, type WebhookConfig } from './config.ts';
+import { alertDocument } from './document.ts';
+import { messageId, parseSecret, signedHeaders } from './signature.ts';
+
+const hints: HttpHints = {
+  service: 'the webhook receiver',
+  byStatus: {
+    400: 'The receiver refused the body. If this destination has a template, check that it makes what the receiver expects (tocsin check-config shows syntax errors only); then retry this delivery.',
+    401: "The receiver refused tocsin's credentials: if it verifies the Standard Webhooks signature, the secret configured here must be the one it holds; if the URL carries a token, check it. Fix it, reload tocsin, and retry this delivery.",
+    403: "The receiver refused tocsin's credentials: if it verifies the Standard Webhooks signature, the secret configured here must be the one it holds; if the URL carries a token, check it. Fix it, reload tocsin, and retry this delivery.",
+    404: 'Nothing at the configured URL (404): check the URL (url or url_file), reload tocsin, and retry this delivery.',
+    410: 'The receiver says this URL is gone (410): configure its new URL, reload tocsin, and retry this delivery.',
+    413: "The body is larger than the receiver accepts: trim it with a template (metadata is sent whole by default), then retry this delivery.",
+  },
+  fallback: 'The receiver refused the request; its answer is in the response excerpt. Fix what it says, then retry this delivery.',
+};
+
+/** A short fingerprint of a secret URL: a re-pointed destination is noticed without the URL being stored. */
+export const urlFingerprint = (url: string) => createHash('sha256').update(url).digest('hex').slice(0, 12);
+
+/** `host` only: a URL's path and query may hold the receiver's credential, and this string is stored and shown. */
+export const safeHost = (url: string) => new URL(url).host;
+
+export function createWebhookDestination(name: string, c: WebhookConfig): Destination {
+  const agent = createAgent(c.timeout_ms);
+  const key = parseSecret(c.secret)!;
+  const template = c.template !== undefined ? jsonata(c.template) : undefined;
+
+  async function body(p: DeliveryPayload): Promise<{ ok: true; text: string } | { ok: false; outcome: SendOutcome }> {
+    const doc = alertDocument(p);
+    if (!template) return { ok: true, text: JSON.stringify(doc) };
+    try {
+      const result: unknown = await template.evaluate(doc);
+      if (result === undefined) {
+        return { ok: false, outcome: { kind: 'failed', error: 'the template produced nothing for this alert', hint: 'Its expression matched nothing in this alert document: make it always produce a value (docs/destinations.md shows the document), reload tocsin, and retry this delivery.' } };
+      }
+      return { ok: true, text: JSON.stringify(result) };
+    } catch (e) {
+      const err = e as { message?: string; code?: string };
+      return {
+        ok: false,
+        outcome: { kind: 'failed', error: `the template failed: ${err.code ? `${err.code} ` : ''}${err.message ?? 'error'}`, hint: 'Fix the JSONata template of this destination (try it on the alert document in docs/destinations.md), reload tocsin, and retry this delivery.' },
+      };
+    }
+  }
+
+  return {
+    name,
+    type: 'webhook',
+    rateLimit: { perMinute: c.rate_limit_per_minute, burst: Math.min(c.rate_limit_burst, c.rate_limit_per_minute) },
+    sendTimeoutMs: c.timeout_ms,
+    async send(payload) {
+      const made = await body(payload);
+      if (!made.ok) return made.outcome;
+      // Signed afresh per attempt (the timestamp is when it was sent: receivers reject old ones), same id throughout.
+      const id = messageId(payload);
+      const headers = { ...signedHeaders(key, id, Date.now(), made.text), 'user-agent': 'tocsin' };
+      const res = await sendJson(agent, 'POST', c.url, headers, made.text, c.timeout_ms);
+      const outcome = classifyHttp(res, Date.now(), hints);
+      if (outcome.kind === 'delivered') outcome.detail = `${payload.status} posted (${id})`;
+      return outcome;
+    },
+    close: () => agent.close(),
+  };
+}
+
+export const webhookDestination: DestinationType<WebhookConfig> = {
+  type: 'webhook',
+  config: webhookConfig,
+  create: async (name, c) => createWebhookDestination(name, c),
+  target: (c) => `webhook ${safeHost(c.url)} (url sha256 ${urlFingerprint(c.url)})`,
+};
