@@ -26,7 +26,7 @@ import type { Db } from '../src/storage/schema.ts';
 import { openSqlite } from '../src/storage/sqlite.ts';
 import { Emulator, freePort, gatewayConfig, startTocsin, tempDir, writeConfig, type TocsinProcess } from '../test/harness.ts';
 import { startServer } from '../test/postgres.ts';
-import { CLAIM_REPS, claimFigures, postgresClaimPlan, seedBacklog, type ClaimFigures } from './cluster-claim.ts';
+import { CLAIM_REPS, claimFigures, postgresClaimPlan, seedBacklog, type ClaimFigures } from './claim-backlog.ts';
 import { cpuUs, idleCpuPct, load, ownCpuUs, treeCpuUs, type LoadResult, type Target } from './cluster-load.ts';
 import { table } from './table.ts';
 

@@ -1,6 +1,6 @@
 /**
- * The claim part of `npm run bench:cluster`: what taking the next deliveries costs with a large pending backlog, on
- * SQLite and on PostgreSQL, and PostgreSQL's plan for it. Same approach as bench/claim.ts: the same mix of rows on
+ * The claim measurement of `npm run bench:claim` and `npm run bench:cluster`: what taking the next deliveries costs
+ * with a large pending backlog, on SQLite and on PostgreSQL, and PostgreSQL's plan for it. The same mix of rows on
  * both (severities, some backing off, some waiting behind an in-flight row), each claim in a transaction that is
  * rolled back so every repetition sees the same queue.
  */
