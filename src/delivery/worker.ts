@@ -5,6 +5,7 @@ import type { Destination, DeliveryPayload, SendContext, SendOutcome } from '../
 import type { HolderId } from '../cluster/holder.ts';
 import type { Lease } from '../cluster/lease.ts';
 import { claimDeliveries, nextDueAt, requeueRows } from '../storage/deliveries-claim.ts';
+import { reviveOrphans } from '../storage/destinations-repo.ts';
 import { attemptsSince, earlierAttemptMayHaveLanded, loadDestinationState } from '../storage/deliveries-repo.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { Db, DeliveryRow } from '../storage/schema.ts';
@@ -67,6 +68,7 @@ export class DestinationWorker {
   readonly lease: Lease;
   /** Rows claimed but not sent because the lease lapsed first: put back in the queue if the tenure resumes. */
   private readonly unsent = new Set<number>();
+  private orphansCheckedAt = 0;
 
   constructor(private readonly o: WorkerOptions) {
     this.destination = o.destination;
@@ -151,6 +153,18 @@ export class DestinationWorker {
     }
   }
 
+  /**
+   * Rows of this destination left `orphaned` by another instance whose config lacked it (a rolling config change):
+   * this instance has the destination and sends for it, so they are pending again. Looked at when idle, every ten
+   * poll intervals (at least 5 s apart): one indexed update.
+   */
+  private async adoptOrphans(now: number): Promise<void> {
+    if (now - this.orphansCheckedAt < Math.max(5000, 10 * this.o.pollIntervalMs)) return;
+    this.orphansCheckedAt = now;
+    const n = await this.o.commits.run(async (tx) => ((await this.lease.fence(tx)) ? reviveOrphans(tx, this.name, now) : 0));
+    if (n) this.o.logger.info({ destination: this.name, deliveries: n }, 'orphaned deliveries of this destination are pending again: it is configured here');
+  }
+
   /** The tenure resumed: rows claimed but never sent go back to pending (fenced, like every write under the lease). */
   private async requeueUnsent(): Promise<void> {
     const ids = [...this.unsent];
@@ -195,6 +209,7 @@ export class DestinationWorker {
         const rows = await this.o.commits.run(async (tx) => ((await this.lease.fence(tx)) ? claimDeliveries(tx, this.name, Math.min(free, tokens), now) : []));
         if (!this.lease.held()) continue;
         if (rows.length === 0) {
+          await this.adoptOrphans(now);
           const due = await nextDueAt(db, this.name);
           await this.waits.sleep(due === undefined ? this.o.pollIntervalMs : Math.min(this.o.pollIntervalMs, due - clock.now()));
           continue;

@@ -35,6 +35,17 @@ export async function reconcileOrphans(db: Executor, configured: readonly string
   return { orphaned: new Map(rows.map((r) => [r.destination, Number(r.n)])), revived };
 }
 
+/** Orphaned rows of one destination that is configured (again): pending again. Returns how many. */
+export async function reviveOrphans(db: Executor, destination: string, now: number): Promise<number> {
+  const r = await db
+    .updateTable('deliveries')
+    .set({ status: 'pending', next_attempt_at: now, updated_at: now, hint: null })
+    .where('destination', '=', destination)
+    .where('status', '=', 'orphaned')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
 /** Records each destination's target; returns the names whose stored target was different (re-pointed). */
 export async function recordTargets(db: Executor, targets: ReadonlyMap<string, string>, now: number): Promise<Set<string>> {
   const changed = new Set<string>();

@@ -97,3 +97,41 @@ test('two instances: one sender; a frozen sender is taken over at expiry and fen
   for (const [key, events] of accepted) assert.deepEqual(events, key === 'app:disk-3' ? ['firing', 'resolved'] : ['firing'], key);
   assert.equal((await emu.requests()).filter((r) => r.status === 429).length, 0);
 });
+
+test('a destination one instance lacks (a rolling config change): its orphaned rows are taken back by the instance that has it', async () => {
+  const ONCALL = { id: '01GW2G3V0S59R238FAHPDS1R66', token: 'oncall-source-token-0123456789' };
+  const BACKUP = { id: '01GW2G3V0S59R238FAHPDS1R67', token: 'backup-source-token-0123456789' };
+  const emu = await Emulator.start({ alertSources: [ONCALL, BACKUP] });
+  cleanups.push(() => emu.close());
+  const db = await freshPostgres();
+  cleanups.push(() => db.drop());
+  const dir = tempDir();
+  const dest = (s: typeof ONCALL) => ({ type: 'incident_io_alert_source', alert_source_config_id: s.id, token: s.token, base_url: emu.url });
+  const start = async (destinations: Record<string, unknown>) => {
+    const port = await freePort();
+    const over = { storage: { postgres: db.url }, cluster: { lease_ttl: '2s' }, destinations, delivery: { poll_interval: '100ms', retry_base_delay: '100ms' } };
+    const t = await startTocsin(writeConfig(dir, gatewayConfig(emu, dir, port, over), `tocsin-${port}.yaml`), { port });
+    cleanups.push(() => t.kill('SIGKILL'));
+    return t;
+  };
+  const api = (t: TocsinProcess, path: string) => http('GET', `${t.url}/api/v1${path}`, { token: ADMIN_TOKEN });
+
+  // The backup source fails for now: its row waits in the queue.
+  await http('POST', `${emu.url}/_emulator/faults`, { body: { path_prefix: `/v2/alert_events/http/${BACKUP.id}`, count: 100_000, status: 503, retry_after: 1 } });
+  const full = await start({ oncall: dest(ONCALL), backup: dest(BACKUP) });
+  assert.equal((await send(full, { title: 'Disk full', dedup_key: 'disk' })).status, 202);
+  await waitFor('the backup attempt to fail', async () => (await emu.requests(`/v2/alert_events/http/${BACKUP.id}`)).length > 0);
+
+  // An instance started with an older config, without `backup`, orphans that row at its start.
+  const partial = await start({ oncall: dest(ONCALL) });
+  const orphaned = await waitFor('the row orphaned', async () => {
+    const rows = (await api(partial, '/deliveries?status=orphaned')).body.deliveries;
+    return rows.length ? rows : undefined;
+  });
+  assert.equal(orphaned[0].destination, 'backup');
+
+  // The instance that has `backup` (and sends for it) takes the row back; once the source recovers it is delivered.
+  await http('DELETE', `${emu.url}/_emulator/faults`);
+  await waitFor('delivered to backup', async () => (await api(full, '/deliveries?status=delivered&destination=backup')).body.deliveries.length === 1, 20_000);
+  assert.ok(full.output.some((l) => l.includes('orphaned deliveries of this destination are pending again')));
+});
