@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import { alertSourceDestination } from './incident-io/alert-source.ts';
 import { incidentsDestination } from './incident-io/incidents.ts';
+import { slackDestination } from './slack/slack.ts';
 import type { Destination } from './types.ts';
 import { webhookDestination } from './webhook/webhook.ts';
 
@@ -35,4 +36,5 @@ export const destinationTypes: Record<string, DestinationType<any>> = {
   [alertSourceDestination.type]: alertSourceDestination,
   [incidentsDestination.type]: incidentsDestination,
   [webhookDestination.type]: webhookDestination,
+  [slackDestination.type]: slackDestination,
 };
