@@ -1,15 +1,26 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { findAlert, listAlerts, listTransitions } from '../storage/alerts-repo.ts';
+import { findAlert, listTransitions } from '../storage/alerts-repo.ts';
 import { findDelivery, listAttempts, listDeliveries } from '../storage/deliveries-repo.ts';
-import { bearerToken, tokenMatches } from './auth.ts';
-import { ApiError, badRequest, notFound, unauthorized } from './errors.ts';
+import { adminHook } from './admin-auth.ts';
+import { parseLabelFilter, searchAlerts } from './alert-search.ts';
+import { destinationView } from './destination-routes.ts';
+import { ApiError, badRequest, notFound } from './errors.ts';
 import type { Gateway } from './gateway.ts';
 import { alertView, deliveryView, transitionView } from './views.ts';
 
 const limit = z.coerce.number().int().min(1).max(500).default(100);
 const alertQuery = z
-  .object({ status: z.enum(['firing', 'acknowledged', 'resolved']).optional(), source: z.string().optional(), unrouted: z.enum(['true', 'false']).optional(), limit, cursor: z.string().optional() })
+  .object({
+    status: z.enum(['firing', 'acknowledged', 'resolved']).optional(),
+    source: z.string().optional(),
+    unrouted: z.enum(['true', 'false']).optional(),
+    severity: z.string().optional(),
+    label: z.string().optional().refine((l) => l === undefined || parseLabelFilter(l) !== undefined, 'give the label as name=value, e.g. team=payments'),
+    q: z.string().optional(),
+    limit,
+    cursor: z.string().optional(),
+  })
   .strict();
 const deliveryQuery = z
   .object({
@@ -39,17 +50,14 @@ function decodeCursor(c: string | undefined) {
 /** `/api/v1/…`: read state, act on alerts, inspect and retry deliveries. Everything needs the admin token. */
 export function registerManagementRoutes(app: FastifyInstance, gw: Gateway): void {
   app.register(async (api) => {
-    api.addHook('onRequest', async (request) => {
-      const expected = gw.config().adminToken;
-      if (!expected) throw new ApiError(401, 'unauthorized', 'the management API is disabled: set admin_token in the config');
-      if (!tokenMatches(bearerToken(request.headers.authorization), expected)) throw unauthorized('missing or invalid admin token');
-    });
+    // The admin token as a bearer token, or the web UI's session cookie (+ CSRF token for changes): admin-auth.ts.
+    api.addHook('onRequest', adminHook(gw));
 
     api.get('/alerts', async (request) => {
       const q = query(alertQuery, request.query);
-      const rows = await listAlerts(gw.db, { state: q.status, source: q.source, unrouted: q.unrouted === 'true', before: decodeCursor(q.cursor), limit: q.limit });
-      const last = rows.at(-1);
-      return { alerts: rows.map(alertView), next_cursor: rows.length === q.limit && last ? encodeCursor(last.updated_at, last.id) : null };
+      const base = { state: q.status, source: q.source, unrouted: q.unrouted === 'true', before: decodeCursor(q.cursor), limit: q.limit };
+      const { alerts, next } = await searchAlerts(gw.db, base, { severity: q.severity, label: q.label ? parseLabelFilter(q.label) : undefined, text: q.q || undefined });
+      return { alerts: alerts.map(alertView), next_cursor: next ? encodeCursor(next.updated_at, next.id) : null };
     });
 
     api.get<{ Params: { id: string } }>('/alerts/:id', async (request) => {
@@ -122,7 +130,7 @@ export function registerManagementRoutes(app: FastifyInstance, gw: Gateway): voi
     });
 
     api.get('/destinations', async () => ({
-      destinations: [...gw.config().destinations.values()].map((d) => ({ name: d.name, type: d.type })),
+      destinations: [...gw.config().destinations.values()].map(destinationView),
     }));
     api.get('/cluster', async () => gw.cluster());
     api.get('/sources', async () => ({ sources: [...gw.config().sources.values()].map((s) => ({ name: s.name, type: s.type, ingest_path: `/ingest/${s.name}` })) }));

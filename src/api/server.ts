@@ -5,6 +5,8 @@ import { ApiError, errorHandler, notFound } from './errors.ts';
 import type { Gateway } from './gateway.ts';
 import { registerLifecycleRoutes } from './lifecycle-routes.ts';
 import { registerManagementRoutes } from './management-routes.ts';
+import { registerConsoleApi } from './console-api.ts';
+import { registerUi } from '../ui/routes.ts';
 import { INGEST_ROUTES, registerIngestRoutes } from './ingest-routes.ts';
 import { collapseRepeats, repeatWarning, shownParam } from './query-params.ts';
 import { httpTimeouts } from './slow-requests.ts';
@@ -87,5 +89,7 @@ export function buildServer(gw: Gateway, logger: Logger): FastifyInstance {
   registerIngestRoutes(app, gw);
   registerManagementRoutes(app, gw);
   registerLifecycleRoutes(app, gw);
+  registerConsoleApi(app, gw);
+  registerUi(app);
   return app;
 }

@@ -5,8 +5,9 @@
  * on. `--fire` does the full firing → resolved round trip.
  */
 import type { Command } from 'commander';
-import { destinationTypes, DestinationConfigError } from '../destinations/registry.ts';
-import type { DeliveryPayload, SendOutcome } from '../destinations/types.ts';
+import { outcomeJson, testConnection, type ConnectionTest } from '../destinations/connection-test.ts';
+import { DestinationConfigError } from '../destinations/registry.ts';
+import type { SendOutcome } from '../destinations/types.ts';
 import { createLogger } from '../logger.ts';
 import { loadCommandConfig } from './config-path.ts';
 import { CliError, EXIT } from './exit.ts';
@@ -18,18 +19,6 @@ function describe(o: SendOutcome): string {
   if (o.kind === 'retry') return `temporary failure (${http}${rid}): ${o.error}${o.retryAfterMs ? `; retry after ${Math.ceil(o.retryAfterMs / 1000)} s` : ''}`;
   return `FAILED (${http}${rid}): ${o.error}\n  hint: ${o.hint}`;
 }
-
-const outcomeJson = (o: SendOutcome) => ({
-  outcome: o.kind,
-  status_code: o.statusCode ?? null,
-  request_id: o.requestId ?? null,
-  ...(o.kind === 'delivered' ? { detail: o.detail ?? null } : { error: o.error }),
-  ...(o.kind === 'failed' ? { hint: o.hint } : {}),
-  ...(o.kind === 'retry' && o.retryAfterMs ? { retry_after_ms: o.retryAfterMs } : {}),
-});
-
-/** Only an alert source can prove itself with a resolve alone; an incident needs declaring before it can close. */
-const RESOLVE_ONLY_TYPES = new Set(['incident_io_alert_source']);
 
 export function registerTestConnectionCommand(program: Command): void {
   program
@@ -43,51 +32,20 @@ export function registerTestConnectionCommand(program: Command): void {
       const { config } = loadCommandConfig(o.config);
       const d = config.destinations.get(name);
       if (!d) throw new CliError(`unknown destination "${name}" (configured: ${[...config.destinations.keys()].join(', ') || 'none'})`, EXIT.usage);
-      let destination;
+      let r: ConnectionTest;
       try {
-        destination = await destinationTypes[d.type]!.create(d.name, d.config, { logger: createLogger('silent') });
+        r = await testConnection(d, {
+          fire: !!o.fire,
+          logger: createLogger('silent'),
+          onStep: (status, outcome) => {
+            if (!o.json) process.stdout.write(`${status.padEnd(8)} ${describe(outcome)}\n`);
+          },
+        });
       } catch (e) {
         if (e instanceof DestinationConfigError) throw new CliError(`destinations.${name}${e.path ? `.${e.path}` : ''}: ${e.message}`, EXIT.usage);
         throw e;
       }
-      const key = `tocsin-connection-test-${name}`;
-      const base: DeliveryPayload = {
-        alertId: key,
-        source: 'tocsin',
-        dedupKey: key,
-        externalKey: key,
-        episode: 1,
-        status: 'firing',
-        title: `tocsin connection test (${name})`,
-        description: 'Sent by `tocsin test-connection`; resolved straight away. Safe to ignore.',
-        metadata: { tocsin_test: true },
-        severity: 'info',
-        at: Date.now(),
-        test: true,
-      };
-      const resolveOnly = RESOLVE_ONLY_TYPES.has(d.type) && !o.fire;
-      const steps: { status: 'firing' | 'resolved'; outcome: SendOutcome }[] = [];
-      let state;
-      try {
-        for (const status of resolveOnly ? (['resolved'] as const) : (['firing', 'resolved'] as const)) {
-          const outcome = await destination.send({ ...base, status }, state);
-          steps.push({ status, outcome });
-          if (outcome.kind === 'delivered') state = outcome.state;
-          if (!o.json) process.stdout.write(`${status.padEnd(8)} ${describe(outcome)}\n`);
-          if (outcome.kind !== 'delivered') break;
-        }
-      } finally {
-        await destination.close?.();
-      }
-      const ok = steps.every((s) => s.outcome.kind === 'delivered');
-      const reference = (state as { reference?: unknown } | undefined)?.reference;
-      const summary = !ok
-        ? `destination "${name}" did not accept the test ${resolveOnly ? 'event' : 'alert'}`
-        : typeof reference === 'string'
-          ? `destination "${name}" works (incident ${reference})`
-          : resolveOnly
-            ? `destination "${name}" works: URL, token and reachability checked with a resolved event for key ${key}; no alert was raised (--fire for a firing → resolved round trip)`
-            : `destination "${name}" works (deduplication key ${key})`;
+      const { ok, key, steps, summary } = r;
       if (o.json) {
         process.stdout.write(`${JSON.stringify({ destination: name, type: d.type, ok, key, steps: steps.map((s) => ({ status: s.status, ...outcomeJson(s.outcome) })), summary }, null, 2)}\n`);
       } else if (ok) process.stdout.write(`${summary}\n`);

@@ -1,0 +1,78 @@
+// @ts-check
+/**
+ * The management API with the session cookie. Changes carry the session's CSRF token (X-CSRF-Token); the admin token
+ * is sent once, to log in, and kept nowhere.
+ */
+
+let csrf = '';
+
+export class ApiError extends Error {
+  /** @param {number} status @param {string} code @param {string} message */
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Called when the API says the session is gone (expired, logged out elsewhere, the admin token changed). */
+let onUnauthorized = (/** @type {ApiError} */ _e) => {};
+/** @param {(e: ApiError) => void} fn */
+export const whenUnauthorized = (fn) => (onUnauthorized = fn);
+
+/**
+ * @param {string} method
+ * @param {string} path under /api/v1
+ * @param {unknown} [body]
+ */
+export async function api(method, path, body) {
+  /** @type {Record<string, string>} */
+  const headers = { accept: 'application/json' };
+  if (method !== 'GET') headers['x-csrf-token'] = csrf;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+  const data = res.headers.get('content-type')?.includes('json') ? await res.json() : {};
+  if (!res.ok) {
+    const e = new ApiError(res.status, data?.error?.code ?? 'error', data?.error?.message ?? `HTTP ${res.status}`);
+    if (res.status === 401 && path !== '/session') onUnauthorized(e);
+    throw e;
+  }
+  return data;
+}
+
+export const get = (/** @type {string} */ path) => api('GET', path);
+export const post = (/** @type {string} */ path, /** @type {unknown} */ body = {}) => api('POST', path, body);
+
+/** @returns {Promise<{ open: true } | { open: false, code: string }>} whether this browser has a session open */
+export async function resume() {
+  try {
+    const s = await api('GET', '/session');
+    csrf = s.csrf_token ?? '';
+    return { open: true };
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return { open: false, code: e.code };
+    throw e;
+  }
+}
+
+/** @param {string} token */
+export async function login(token) {
+  const s = await api('POST', '/session', { token });
+  csrf = s.csrf_token;
+}
+
+export async function logout() {
+  try {
+    await api('DELETE', '/session');
+  } finally {
+    csrf = '';
+  }
+}
+
+/** @param {Record<string, string | undefined>} params */
+export function qs(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) q.set(k, v);
+  const t = q.toString();
+  return t ? `?${t}` : '';
+}
