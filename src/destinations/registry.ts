@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
+import { emailDestination } from './email/email.ts';
 import { alertSourceDestination } from './incident-io/alert-source.ts';
 import { incidentsDestination } from './incident-io/incidents.ts';
 import { slackDestination } from './slack/slack.ts';
@@ -37,4 +38,5 @@ export const destinationTypes: Record<string, DestinationType<any>> = {
   [incidentsDestination.type]: incidentsDestination,
   [webhookDestination.type]: webhookDestination,
   [slackDestination.type]: slackDestination,
+  [emailDestination.type]: emailDestination,
 };
