@@ -15,7 +15,8 @@ function outcome(d) {
     d.latency_ms != null ? ` · ${d.latency_ms} ms` : null,
     d.request_id ? [' · request_id ', h('code', null, d.request_id)] : null,
     d.last_error ? h('div', null, d.last_error) : null,
-    d.hint ? h('div', { class: 'note error' }, h('strong', null, 'What to do: '), d.hint) : null,
+    // Advice only where something must be done: on other rows the column says what happened (e.g. the incident created).
+    d.hint && (d.status === 'dead' || d.status === 'orphaned') ? h('div', { class: 'note error' }, h('strong', null, 'What to do: '), d.hint) : d.hint ? h('div', { class: 'muted' }, d.hint) : null,
     d.response_excerpt ? h('details', null, h('summary', null, 'Response'), h('pre', null, d.response_excerpt)) : null);
 }
 
