@@ -144,12 +144,19 @@ describe('webhook destination', () => {
   });
 
   test('a template that fails or yields nothing is final, with a hint, and sends nothing', async () => {
-    for (const template of ['$number("not a number") + $error("boom")', 'nothing.here']) {
+    const runaway = [
+      '( $f := function($x) { $f($x + 1) }; $f(0) )',
+      '$reduce([1..9999999], function($a, $b) { $a + $b % 7 })',
+      '$reduce([1..99999], function($a, $b) { $reduce([1..99999], function($c, $d) { $c + $d }) })',
+    ];
+    for (const template of ['$number("not a number") + $error("boom")', 'nothing.here', ...runaway]) {
       const d = createWebhookDestination('hook', config({ template }));
       const out = await d.send(payload(), undefined);
       await d.close?.();
       assert.equal(out.kind, 'failed', template);
       assert.match(out.kind === 'failed' ? out.hint : '', /template|expression/);
+      // Bounded: too deep (D1011), too long (D1012) or too large (D2015) — never a stalled event loop.
+      if (runaway.includes(template)) assert.match(out.kind === 'failed' ? out.error : '', /D1011|D1012|D2015/);
     }
     assert.equal(received.length, 0);
   });

@@ -25,6 +25,8 @@ const hints: HttpHints = {
   fallback: 'The receiver refused the request; its answer is in the response excerpt. Fix what it says, then retry this delivery.',
 };
 
+const TEMPLATE_LIMITS = { timeout: 1000, stack: 500, sequence: 100_000 };
+
 /** A short fingerprint of a secret URL: a re-pointed destination is noticed without the URL being stored. */
 export const urlFingerprint = (url: string) => createHash('sha256').update(url).digest('hex').slice(0, 12);
 
@@ -34,7 +36,8 @@ export const safeHost = (url: string) => new URL(url).host;
 export function createWebhookDestination(name: string, c: WebhookConfig): Destination {
   const agent = createAgent(c.timeout_ms);
   const key = parseSecret(c.secret)!;
-  const template = c.template !== undefined ? jsonata(c.template) : undefined;
+  // A template runs inside the gateway, on the event loop every delivery and ingest share: bounded in time and depth.
+  const template = c.template !== undefined ? jsonata(c.template, TEMPLATE_LIMITS) : undefined;
 
   async function body(p: DeliveryPayload): Promise<{ ok: true; text: string } | { ok: false; outcome: SendOutcome }> {
     const doc = alertDocument(p);
