@@ -31,7 +31,7 @@ after(() => {
 });
 
 /** Files a running tocsin needs, and files it must not ship. */
-const REQUIRED = ['package.json', 'README.md', 'LICENSE', 'bin/tocsin.js', 'dist/cli/main.js', 'dist/destinations/incident-io/openapi/schemas.json', 'deploy/tocsin.service', 'docs/deployment.md', 'tocsin.example.yaml'];
+const REQUIRED = ['package.json', 'README.md', 'LICENSE', 'bin/tocsin.js', 'dist/cli/main.js', 'dist/destinations/incident-io/openapi/schemas.json', 'dist/ui/static/index.html', 'dist/ui/static/app.js', 'deploy/tocsin.service', 'docs/deployment.md', 'tocsin.example.yaml'];
 const FORBIDDEN = [/^src\//, /^test\//, /^bench\//, /^scripts\//, /^tsconfig/, /\.ts$/, /\.test\.js$/, /test-client/, /testdata/, /^data\//, /\.db$/];
 
 function filesUnder(dir: string): string[] {
@@ -179,6 +179,9 @@ test("a gateway started by the unit file's ExecStart accepts an alert and delive
     alerts.map((a) => [a.deduplication_key, a.status]),
     [['app:orders-5xx', 'firing']],
   );
+
+  // The web UI's files are read beside the compiled code, as the OpenAPI schemas are.
+  for (const path of ['/ui/', '/ui/assets/app.js', '/ui/assets/app.css']) assert.equal((await http('GET', `${url}${path}`)).status, 200, path);
 
   const exited = new Promise<number | null>((res) => gw.proc.once('close', (code) => res(code)));
   gw.proc.kill('SIGTERM');
