@@ -24,6 +24,12 @@ test('every secret key is masked, at any depth; a secret URL keeps only its orig
     url: `https://hooks.example.com/${MASK}`,
     secret: MASK,
   });
+  assert.deepEqual(maskedConfig({ type: 'slack', webhook_url: 'https://hooks.slack.com/services/T0/B0/hooksecret', base_url: 'https://slack.com/api' }), {
+    type: 'slack',
+    webhook_url: `https://hooks.slack.com/${MASK}`,
+    base_url: 'https://slack.com/api',
+  });
+  assert.deepEqual(maskedConfig({ signing_secret: 's', bearer_token_2: 't', client_credentials: 'c', channel: '#alerts' }), { signing_secret: MASK, bearer_token_2: MASK, client_credentials: MASK, channel: '#alerts' });
   assert.deepEqual(maskedConfig({ url: 'not a url' }), { url: MASK });
   assert.deepEqual(maskedConfig({ token: '' }), { token: '' }, 'an empty value hides nothing');
 });

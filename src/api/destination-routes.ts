@@ -10,14 +10,17 @@ import type { Gateway } from './gateway.ts';
 /** What stands in for a secret: says it is set, never what it is (nor its length). */
 export const MASK = '•••••• (set)';
 const SECRET_KEY = new Set<string>([...SECRET_KEYS, 'secret']);
+/** A key a future destination type might add without listing it in SECRET_KEYS: masked all the same. */
+const SECRET_LOOKING = /token|secret|password|api_?key|credential|private/i;
+const isSecretKey = (key: string) => SECRET_KEY.has(key) || SECRET_LOOKING.test(key);
 
 /**
  * A destination's settings as configured, secrets masked. A URL that is a secret (a webhook's: it often carries its
  * receiver's credential) keeps only its origin, so the page still tells which host it goes to.
  */
 export function maskedConfig(value: unknown, key = ''): unknown {
-  if (SECRET_KEY.has(key) && value !== undefined && value !== null && value !== '') {
-    if (key === 'url' && typeof value === 'string' && URL.canParse(value)) return `${new URL(value).origin}/${MASK}`;
+  if (isSecretKey(key) && value !== undefined && value !== null && value !== '') {
+    if (/url$/.test(key) && typeof value === 'string' && URL.canParse(value)) return `${new URL(value).origin}/${MASK}`;
     return MASK;
   }
   if (Array.isArray(value)) return value.map((v) => maskedConfig(v));
