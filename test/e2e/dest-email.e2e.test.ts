@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { tempDir, waitFor, type TocsinProcess } from '../harness.ts';
+import { http, tempDir, waitFor, type TocsinProcess } from '../harness.ts';
 import { makeCert, SmtpTestServer } from '../smtp.ts';
 import { tocsin } from './cli-helpers.ts';
 import { assertNoSecret, deliveries, ingest, startWith } from './dest-helpers.ts';
@@ -90,5 +90,11 @@ describe('email destination, end to end', () => {
 
   test('no password in logs, API answers or delivery rows', async () => {
     await assertNoSecret(t, ids, [PASSWORD, WRONG]);
+  });
+  test('every attempt is counted in /metrics by destination and outcome', async () => {
+    const metrics = (await http('GET', `${t.url}/metrics`)).text;
+    assert.match(metrics, /tocsin_delivery_attempts_total\{destination="mail",outcome="delivered"\} [1-9]/);
+    assert.match(metrics, /tocsin_delivery_attempts_total\{destination="mail",outcome="retry"\} [1-9]/);
+    assert.match(metrics, /tocsin_delivery_attempts_total\{destination="wrong",outcome="failed"\} [1-9]/);
   });
 });

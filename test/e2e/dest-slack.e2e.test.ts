@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { waitFor, type TocsinProcess } from '../harness.ts';
+import { http, waitFor, type TocsinProcess } from '../harness.ts';
 import { SlackStandin } from '../standins/slack.ts';
 import { tocsin } from './cli-helpers.ts';
 import { assertNoSecret, deliveries, ingest, startWith } from './dest-helpers.ts';
@@ -111,5 +111,11 @@ describe('slack destination, end to end', () => {
 
   test('no token or webhook URL in logs, API answers or delivery rows', async () => {
     await assertNoSecret(t, ids, [TOKEN, WRONG, 'hooksecret4b8e1d']);
+  });
+  test('every attempt is counted in /metrics by destination and outcome', async () => {
+    const metrics = (await http('GET', `${t.url}/metrics`)).text;
+    assert.match(metrics, /tocsin_delivery_attempts_total\{destination="chat",outcome="delivered"\} [1-9]/);
+    assert.match(metrics, /tocsin_delivery_attempts_total\{destination="chat",outcome="retry"\} [1-9]/);
+    assert.match(metrics, /tocsin_delivery_attempts_total\{destination="wrong",outcome="failed"\} [1-9]/);
   });
 });

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { waitFor, writeConfig, type TocsinProcess } from '../harness.ts';
+import { http, waitFor, writeConfig, type TocsinProcess } from '../harness.ts';
 import { Receiver } from '../standins/receiver.ts';
 import { tocsin } from './cli-helpers.ts';
 import { assertNoSecret, deliveries, ingest, startWith } from './dest-helpers.ts';
@@ -99,5 +99,11 @@ describe('webhook destination, end to end', () => {
     assert.equal(r.code, 2);
     assert.match(r.err, /destinations\.hook\.secret: must be whsec_/);
     assert.ok(!(r.err + r.out).includes('hunter2') && !(r.err + r.out).includes(CREDENTIAL));
+  });
+  test('every attempt is counted in /metrics by destination and outcome', async () => {
+    const metrics = (await http('GET', `${t.url}/metrics`)).text;
+    assert.match(metrics, /tocsin_delivery_attempts_total\{destination="hook",outcome="delivered"\} [1-9]/);
+    assert.match(metrics, /tocsin_delivery_attempts_total\{destination="hook",outcome="retry"\} [1-9]/);
+    assert.match(metrics, /tocsin_delivery_attempts_total\{destination="forged",outcome="failed"\} [1-9]/);
   });
 });
