@@ -68,7 +68,9 @@ describe('slack destination, end to end', () => {
     for (let i = 0; i < 4; i++) ids.push(await ingest(t, { title: `Burst ${i}`, dedup_key: `burst-${i}` }));
     await waitFor('four posts', () => posts().length >= before + 4, 15_000);
     const times = posts().slice(before).map((r) => r.at);
-    for (let i = 1; i < times.length; i++) assert.ok(times[i]! - times[i - 1]! >= 900, `posts ${times[i]! - times[i - 1]!} ms apart`);
+    // Over the whole burst, not per gap: a loaded machine may delay one request and bunch it with the next.
+    const span = times.at(-1)! - times[0]!;
+    assert.ok(span >= 2500, `4 posts within ${span} ms (the pace is one a second)`);
     assert.equal(slack.requests.filter((r) => r.answer === 'ratelimited').length, 0);
   });
 
