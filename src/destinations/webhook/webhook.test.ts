@@ -189,6 +189,14 @@ describe('webhook destination', () => {
     await d.close?.();
   });
 
+  test("credentials in the URL are sent as Basic authorization (undici would drop them)", async () => {
+    const d = createWebhookDestination('hook', config({ url: `${base.replace('http://', 'http://alice:s%3Acret@')}/basic` }));
+    assert.equal((await d.send(payload(), undefined)).kind, 'delivered');
+    await d.close?.();
+    assert.equal(received[0]!.headers.authorization, `Basic ${Buffer.from('alice:s:cret').toString('base64')}`);
+    assert.equal(received[0]!.path, '/basic');
+  });
+
   test('unreachable: retried, and the error names neither URL nor credential', async () => {
     const d = createWebhookDestination('hook', webhookConfig.parse({ type: 'webhook', url: 'http://127.0.0.1:1/hook/receiver-credential-123', secret: SECRET, timeout_ms: 2000 }));
     const out = await d.send(payload(), undefined);

@@ -33,8 +33,22 @@ export const urlFingerprint = (url: string) => createHash('sha256').update(url).
 /** `host` only: a URL's path and query may hold the receiver's credential, and this string is stored and shown. */
 export const safeHost = (url: string) => new URL(url).host;
 
+/**
+ * `https://user:pass@host/…` as a URL without credentials and a Basic authorization header: undici drops a URL's
+ * credentials silently, and a receiver behind Basic auth would answer 401 for ever.
+ */
+export function splitCredentials(url: string): { url: string; headers: Record<string, string> } {
+  const u = new URL(url);
+  if (!u.username && !u.password) return { url, headers: {} };
+  const basic = Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64');
+  u.username = '';
+  u.password = '';
+  return { url: u.toString(), headers: { authorization: `Basic ${basic}` } };
+}
+
 export function createWebhookDestination(name: string, c: WebhookConfig): Destination {
   const agent = createAgent(c.timeout_ms);
+  const target = splitCredentials(c.url);
   const key = parseSecret(c.secret)!;
   // A template runs inside the gateway, on the event loop every delivery and ingest share: bounded in time and depth.
   const template = c.template !== undefined ? jsonata(c.template, TEMPLATE_LIMITS) : undefined;
@@ -67,8 +81,8 @@ export function createWebhookDestination(name: string, c: WebhookConfig): Destin
       if (!made.ok) return made.outcome;
       // Signed afresh per attempt (the timestamp is when it was sent: receivers reject old ones), same id throughout.
       const id = messageId(payload);
-      const headers = { ...signedHeaders(key, id, Date.now(), made.text), 'user-agent': 'tocsin' };
-      const res = await sendJson(agent, 'POST', c.url, headers, made.text, c.timeout_ms);
+      const headers = { ...target.headers, ...signedHeaders(key, id, Date.now(), made.text), 'user-agent': 'tocsin' };
+      const res = await sendJson(agent, 'POST', target.url, headers, made.text, c.timeout_ms);
       const outcome = classifyHttp(res, Date.now(), hints);
       if (outcome.kind === 'delivered') outcome.detail = `${payload.status} posted (${id})`;
       return outcome;
