@@ -28,7 +28,12 @@ export function maskedConfig(value: unknown, key = ''): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskedConfig(v, k)]));
 }
 
-export const destinationView = (d: DestinationConfig) => ({ name: d.name, type: d.type, config: maskedConfig(d.config), ...(d.storm ? { storm: d.storm } : {}) });
+export const destinationView = (d: DestinationConfig) => ({
+  name: d.name,
+  type: d.type,
+  config: maskedConfig(d.config),
+  ...(d.storm ? { storm: { enabled: d.storm.enabled, after_ms: d.storm.afterMs, update_interval_ms: d.storm.updateIntervalMs, group_by: d.storm.groupBy } } : {}),
+});
 
 const testBody = z.object({ fire: z.boolean().default(false) }).strict();
 

@@ -48,7 +48,7 @@ export function registerTestConnectionCommand(program: Command): void {
       const { ok, key, steps, summary } = r;
       if (o.json) {
         process.stdout.write(`${JSON.stringify({ destination: name, type: d.type, ok, key, steps: steps.map((s) => ({ status: s.status, ...outcomeJson(s.outcome) })), summary }, null, 2)}\n`);
-      } else if (ok) process.stdout.write(`${summary}\n`);
+      } else if (ok) process.stdout.write(`${summary}${r.resolveOnly ? ' (--fire for a firing → resolved round trip)' : ''}\n`);
       if (!ok) throw new CliError(summary);
     });
 }

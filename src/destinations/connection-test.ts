@@ -60,7 +60,7 @@ export async function testConnection(d: DestinationConfig, opts: { fire: boolean
     : typeof reference === 'string'
       ? `destination "${name}" works (incident ${reference})`
       : resolveOnly
-        ? `destination "${name}" works: URL, token and reachability checked with a resolved event for key ${key}; no alert was raised (--fire for a firing → resolved round trip)`
+        ? `destination "${name}" works: URL, token and reachability checked with a resolved event for key ${key}; no alert was raised`
         : `destination "${name}" works (deduplication key ${key})`;
   return { ok, key, resolveOnly, steps, summary };
 }

@@ -89,7 +89,7 @@ test('CSRF: a change with the session cookie but without the CSRF token (or with
   const id = await firingAlertId();
   const a = await session();
   const b = await session();
-  for (const headers of [{ cookie: a.cookie }, { cookie: a.cookie, 'x-csrf-token': b.csrf }, { cookie: a.cookie, 'x-csrf-token': '' }]) {
+  for (const headers of [{ cookie: a.cookie }, { cookie: a.cookie, 'x-csrf-token': b.csrf }, { cookie: a.cookie, 'x-csrf-token': '' }] as Record<string, string>[]) {
     const r = await http('POST', `${fx.tocsin.url}/api/v1/alerts/${id}/acknowledge`, { headers, body: {} });
     assert.equal(r.status, 403, JSON.stringify(headers));
     assert.equal(r.body.error.code, 'csrf');

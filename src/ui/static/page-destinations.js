@@ -43,7 +43,7 @@ export async function destinationsPage(main) {
       return h('section', { class: 'card', 'aria-labelledby': `dest-${d.name}` },
         h('h2', { id: `dest-${d.name}` }, d.name, ' ', h('span', { class: 'muted' }, `(${d.type})`)),
         h('dl', { class: 'kv' }, Object.entries(d.config).filter(([k]) => k !== 'type').map(([k, v]) => [h('dt', null, k), h('dd', null, value(v))]),
-          d.storm ? [h('dt', null, 'storm'), h('dd', null, value(d.storm))] : null),
+          d.storm ? [h('dt', null, 'storm'), h('dd', null, d.storm.enabled ? `after ${d.storm.after_ms / 1000} s of backlog; summary updated at most every ${d.storm.update_interval_ms / 1000} s; grouped by ${d.storm.group_by.join(', ')}` : 'off')] : null),
         h('div', { class: 'actions' }, btn), out);
     }) : note('No destination is configured.'));
 }
