@@ -255,16 +255,40 @@ describe('operations: the whole config from environment variables', () => {
 });
 
 describe('check-config', () => {
-  test('storage.postgres is refused with the same line as start', async () => {
+  test('storage.postgres: check-config takes it and never prints the URL; a wrong URL is refused with the same line as start', async () => {
     const dir = tempDir();
     const path = join(dir, 'pg.yaml');
-    writeFileSync(path, stringify({ storage: { postgres: 'postgres://tocsin@127.0.0.1:5432/tocsin' }, sources: { app: { type: 'alerts', token: APP_TOKEN } } }));
+    const secret = 'pg-password-5d1e8c';
+    writeFileSync(path, stringify({ storage: { postgres: `postgres://tocsin:${secret}@127.0.0.1:5432/tocsin` }, sources: { app: { type: 'alerts', token: APP_TOKEN } } }));
+    const ok = await run(['check-config', '--config', path], {});
+    assert.equal(ok.code, 0, ok.err);
+    assert.match(ok.out, /storage +postgres/);
+    assert.ok(!(ok.out + ok.err).includes(secret));
+    writeFileSync(path, stringify({ storage: { postgres: 'mysql://tocsin@127.0.0.1/tocsin' }, sources: { app: { type: 'alerts', token: APP_TOKEN } } }));
     const check = await run(['check-config', '--config', path], {});
     const start = await run(['start', '--config', path], {});
-    const line = 'storage.postgres: PostgreSQL storage is not supported yet: use storage: { sqlite: ./data/tocsin.db }';
     for (const r of [check, start]) {
       assert.equal(r.code, 2, r.err);
-      assert.ok(r.err.includes(line), r.err);
+      assert.ok(r.err.includes('storage.postgres.url: must be a postgres:// URL'), r.err);
+    }
+  });
+
+  test('start with a PostgreSQL that does not answer: it waits (healthz 200, readyz 503 naming the database) instead of exiting', async () => {
+    const dir = tempDir();
+    const [port, dead] = [await freePort(), await freePort()];
+    const path = join(dir, 'pg.yaml');
+    writeFileSync(path, stringify({ listen: `127.0.0.1:${port}`, storage: { postgres: `postgres://tocsin@127.0.0.1:${dead}/tocsin` }, sources: { app: { type: 'alerts', token: APP_TOKEN } } }));
+    const proc = spawn(process.execPath, [BIN, 'start', '--config', path], { cwd: ROOT, stdio: 'ignore' });
+    try {
+      await waitFor('healthz', async () => (await http('GET', `http://127.0.0.1:${port}/healthz`).catch(() => undefined))?.status === 200, 20_000);
+      const ready = await http('GET', `http://127.0.0.1:${port}/readyz`);
+      assert.equal(ready.status, 503);
+      assert.match(ready.text, /ECONNREFUSED|connect/);
+      const ingest = await http('POST', `http://127.0.0.1:${port}/ingest/app`, { token: APP_TOKEN, body: { title: 'x' } });
+      assert.equal(ingest.status, 503);
+      assert.equal(proc.exitCode, null, 'still running');
+    } finally {
+      proc.kill('SIGKILL');
     }
   });
 
