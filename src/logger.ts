@@ -18,6 +18,16 @@ export const REDACT_PATHS = [
   'req.headers.authorization',
   'config.*.token',
   'config.*.api_key',
+  // Database passwords, signing secrets, chat webhook URLs (a pg connection config carries `connectionString`). Not
+  // `url`: tocsin logs its own listen URL and incident.io's, which are not secret.
+  'password',
+  'secret',
+  'webhook_url',
+  'connectionString',
+  '*.password',
+  '*.secret',
+  '*.webhook_url',
+  '*.connectionString',
 ];
 
 export function createLogger(level: string, stream?: DestinationStream): Logger {
