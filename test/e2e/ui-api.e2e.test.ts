@@ -20,10 +20,11 @@ after(() => fx?.close());
 const get = (path: string) => http('GET', `${fx.tocsin.url}/api/v1${path}`, { token: ADMIN_TOKEN });
 const post = (path: string, body: unknown = {}) => http('POST', `${fx.tocsin.url}/api/v1${path}`, { token: ADMIN_TOKEN, body });
 
-test('GET /api/v1/overview: alerts by state and source, per destination 24 hourly slots, backlog, dead letters, its sender; storage', async () => {
+test('GET /api/v1/overview: alerts by state and source, per destination 24 hourly slots, backlog, dead letters, its sender; storage', async (t) => {
   const r = await get('/overview');
   assert.equal(r.status, 200, r.text);
   const o = r.body;
+  t.diagnostic(r.text.slice(0, 600));
   assert.deepEqual(o.alerts.by_state, { firing: 3, acknowledged: 0, resolved: 1 });
   assert.deepEqual(o.alerts.by_source, { app: { firing: 3, acknowledged: 0, resolved: 1 } });
   assert.deepEqual(o.storage, { kind: 'sqlite', ready: true });
@@ -32,15 +33,16 @@ test('GET /api/v1/overview: alerts by state and source, per destination 24 hourl
   for (const d of Object.values(byName) as any[]) {
     assert.equal(d.last_24h.length, 24);
     assert.ok(Date.parse(d.last_24h.at(-1).hour) <= Date.now() && Date.parse(d.last_24h.at(-1).hour) > Date.now() - 3_600_000, 'the last slot is this hour');
-    assert.equal(d.sender.held_here, true);
+    assert.equal(d.sender.held_here, true, JSON.stringify(d.sender));
     assert.equal(d.sender.holder, o.instance);
   }
   const sum = (d: any, k: string) => d.last_24h.reduce((n: number, s: any) => n + s[k], 0);
-  // oncall got 4 firing alerts and one resolve: 5 sends; the export alert was resolved before it went out or after.
-  assert.ok(sum(byName.oncall, 'delivered') >= 4);
+  // oncall took 4 alerts; the export alert resolved at once, which sends firing and resolved, or nothing at all when the
+  // resolve came before its first send ("resolved before delivery").
+  assert.ok(sum(byName.oncall, 'delivered') >= 3, JSON.stringify(byName.oncall));
   assert.equal(sum(byName.oncall, 'failed'), 0);
   assert.equal(sum(byName.broken, 'delivered'), 0);
-  assert.equal(sum(byName.broken, 'failed'), 1);
+  assert.equal(sum(byName.broken, 'failed'), 1, JSON.stringify(byName.broken));
   assert.equal(byName.broken.dead, 1);
   assert.equal(byName.broken.backlog, 0);
   assert.equal((await http('GET', `${fx.tocsin.url}/api/v1/overview`)).status, 401, 'the admin token is needed');
@@ -186,4 +188,20 @@ test('the UI: / leads to /ui/, every page path is the shell with a strict CSP, a
   }
   t.diagnostic(`first load: ${files.length} JS+CSS files, ${(bytes / 1024).toFixed(1)} KB uncompressed`);
   assert.ok(bytes < 200 * 1024, `${bytes} bytes`);
+});
+
+test('a stop does not wait for open live-update streams: they are ended at once', async () => {
+  const res = await request(`${fx.tocsin.url}/api/v1/events`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const ended = new Promise<void>((resolve) => {
+    res.body.on('end', () => resolve());
+    res.body.on('error', () => resolve());
+    res.body.resume();
+  });
+  const t0 = Date.now();
+  await fx.tocsin.kill('SIGTERM');
+  await ended;
+  const ms = Date.now() - t0;
+  // The shutdown timeout is 10 s: a stream holding the stop would take that long.
+  assert.ok(ms < 3_000, `stopped in ${ms} ms`);
+  assert.equal(fx.tocsin.proc.exitCode, 0);
 });

@@ -7,7 +7,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { issueSession, SESSION_TTL_MS } from '../../src/api/session.ts';
-import { ADMIN_TOKEN, http } from '../harness.ts';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { ADMIN_TOKEN, freePort, http, startTocsin, tempDir, writeConfig } from '../harness.ts';
 import { axeViolations, launch, logIn, newPage, screenshot } from './ui-browser.ts';
 import { startFixture, type Fixture } from './ui-fixture.ts';
 
@@ -156,4 +158,21 @@ test('a login posted from another site\'s page is refused; a bearer caller needs
   const { cookie } = await session();
   const mixed = await http('GET', `${fx.tocsin.url}/api/v1/alerts`, { headers: { cookie, authorization: 'Bearer not-the-admin-token' } });
   assert.equal(mixed.status, 401);
+});
+
+test('a session opened on one instance works on another with the same config: nothing is kept in memory', async () => {
+  const config = parse(readFileSync(fx.tocsin.configPath, 'utf8')) as Record<string, unknown>;
+  const port = await freePort();
+  const dir = tempDir('tocsin-ui-second-');
+  const second = await startTocsin(writeConfig(dir, { ...config, listen: `127.0.0.1:${port}`, storage: { sqlite: `${dir}/tocsin.db` } }), { port });
+  try {
+    const { cookie, csrf } = await session();
+    const r = await http('GET', `${second.url}/api/v1/session`, { headers: { cookie } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.csrf_token, csrf, 'the same CSRF token: derived from the session and the shared key');
+    assert.equal((await http('POST', `${second.url}/api/v1/routes/test`, { headers: { cookie, 'x-csrf-token': csrf }, body: { labels: { team: 'payments' } } })).status, 200);
+    assert.equal((await http('POST', `${second.url}/api/v1/routes/test`, { headers: { cookie }, body: { labels: {} } })).status, 403);
+  } finally {
+    await second.kill();
+  }
 });
