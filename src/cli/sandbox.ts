@@ -100,6 +100,7 @@ export function sandboxBanner(gatewayUrl: string, sb: Sandbox): string {
     'so alerts go to a local incident.io emulator, never to incident.io.',
     '',
     `  gateway         ${gatewayUrl}`,
+    `  web UI          ${gatewayUrl}/ui/   (log in with the admin token below)`,
     `  emulator        ${sb.emulator.url}/_emulator/   (open it to watch alerts arrive)`,
     `  source "app"    token ${sb.secrets.app_token}`,
     `  admin token     ${sb.secrets.admin_token}   (kept in ./data/sandbox.json)`,
