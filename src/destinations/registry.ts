@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { emailDestination } from './email/email.ts';
 import { alertSourceDestination } from './incident-io/alert-source.ts';
 import { incidentsDestination } from './incident-io/incidents.ts';
+import { msteamsDestination } from './msteams/msteams.ts';
 import { slackDestination } from './slack/slack.ts';
 import type { Destination } from './types.ts';
 import { webhookDestination } from './webhook/webhook.ts';
@@ -39,4 +40,5 @@ export const destinationTypes: Record<string, DestinationType<any>> = {
   [webhookDestination.type]: webhookDestination,
   [slackDestination.type]: slackDestination,
   [emailDestination.type]: emailDestination,
+  [msteamsDestination.type]: msteamsDestination,
 };
