@@ -5,6 +5,7 @@ import { alertSourceDestination } from './incident-io/alert-source.ts';
 import { incidentsDestination } from './incident-io/incidents.ts';
 import { msteamsDestination } from './msteams/msteams.ts';
 import { slackDestination } from './slack/slack.ts';
+import { telegramDestination } from './telegram/telegram.ts';
 import type { Destination } from './types.ts';
 import { webhookDestination } from './webhook/webhook.ts';
 
@@ -41,4 +42,5 @@ export const destinationTypes: Record<string, DestinationType<any>> = {
   [slackDestination.type]: slackDestination,
   [emailDestination.type]: emailDestination,
   [msteamsDestination.type]: msteamsDestination,
+  [telegramDestination.type]: telegramDestination,
 };
