@@ -10,7 +10,11 @@ export const telegramConfig = z
     type: z.literal('telegram'),
     token: z
       .string({ required_error: 'the bot token from @BotFather (123456789:AA…)' })
-      .regex(/^\d{3,20}:[A-Za-z0-9_-]{30,80}$/, 'must be a bot token as @BotFather gives it: digits, a colon, then 30 or more letters, digits, _ or -'),
+      .trim()
+      // Checked loosely (Telegram does not promise the shape), but it becomes part of the request path: nothing that
+      // could change the path (/, ?, #, %) gets in, and the common paste of the URL's `bot` prefix is caught.
+      .regex(/^[A-Za-z0-9:_-]{20,200}$/, 'must be the bot token as @BotFather gives it (123456789:AA…): letters, digits, :, _ and - only')
+      .refine((t) => !/^bot\d/.test(t), 'drop the leading "bot": the token is what follows it in https://api.telegram.org/bot<token>/'),
     chat_id: z.union([
       z.number().int(),
       z

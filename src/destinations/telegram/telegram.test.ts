@@ -145,7 +145,7 @@ describe('the bot', () => {
 
   test('config: a bot token and a chat are required; the target never holds the token; defaults keep to 20 a minute', () => {
     assert.equal(telegramConfig.safeParse({ type: 'telegram', chat_id: 1 }).success, false);
-    assert.equal(telegramConfig.safeParse({ type: 'telegram', token: 'nope', chat_id: 1 }).success, false);
+    for (const token of ['nope', `bot${TOKEN}`, `${TOKEN}/x`, `${TOKEN}?a=1`]) assert.equal(telegramConfig.safeParse({ type: 'telegram', token, chat_id: 1 }).success, false, token);
     assert.equal(telegramConfig.safeParse({ type: 'telegram', token: TOKEN, chat_id: 'general' }).success, false);
     const c = telegramConfig.parse({ type: 'telegram', token: TOKEN, chat_id: '-1001234' });
     assert.deepEqual([c.base_url, c.rate_limit_per_minute, c.rate_limit_burst], ['https://api.telegram.org', 20, 1]);
