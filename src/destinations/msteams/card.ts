@@ -51,7 +51,8 @@ export function buildCard(p: DeliveryPayload): TeamsMessage {
   let title = md(p.title, LIMITS.title);
   let message = assemble(p, title, description, facts);
   // Rarely needed (a huge title or metadata in many scripts): shed the least important content until it fits.
-  while (bytes(message) > MAX_BYTES) {
+  // Bounded: the parts never shed (source, footer, button) are far below the limit, so this ends well before 64 rounds.
+  for (let round = 0; bytes(message) > MAX_BYTES && round < 64; round++) {
     if (facts.length > 0) facts.pop();
     else if (description && description.length > 100) description = md(p.description!, Math.floor(description.length / 2));
     else if (description) description = undefined;

@@ -4,7 +4,8 @@ import { messageProblem, TeamsStandin } from '../../../test/standins/msteams.ts'
 import type { DeliveryPayload, SendOutcome } from '../types.ts';
 import { buildCard, escapeMarkdown, MAX_BYTES } from './card.ts';
 import { msteamsConfig } from './config.ts';
-import { createMsteamsDestination, msteamsDestination } from './msteams.ts';
+import type { HttpOutcome } from '../incident-io/http.ts';
+import { classifyTeams, createMsteamsDestination, msteamsDestination } from './msteams.ts';
 
 const WF = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
 const SIG = 'unitSigAbCdEf0123456789xyz';
@@ -127,5 +128,18 @@ describe('posting to the workflow', () => {
     assert.equal(msteamsConfig.safeParse({ type: 'msteams', webhook_url: 'ftp://x/y' }).success, false);
     const c = msteamsConfig.parse({ type: 'msteams', webhook_url: 'https://x.logic.azure.com/workflows/1' });
     assert.deepEqual([c.rate_limit_per_minute, c.rate_limit_burst], [30, 4]);
+  });
+
+  test('classifyTeams: 200 and 202 delivered; 403 and 400 final with hints; 503 and network errors retried', () => {
+    const res = (statusCode: number, body = ''): HttpOutcome => ({ ok: true, res: { statusCode, headers: {}, body, latencyMs: 1 } });
+    assert.equal(classifyTeams(res(200, '1'), 0).kind, 'delivered');
+    assert.equal(classifyTeams(res(202), 0).kind, 'delivered');
+    const forbidden = classifyTeams(res(403, JSON.stringify({ error: { code: 'WorkflowTriggerIsNotEnabled', message: 'x' } })), 0);
+    assert.equal(forbidden.kind === 'failed' ? forbidden.error : '', 'HTTP 403: WorkflowTriggerIsNotEnabled');
+    assert.match(forbidden.kind === 'failed' ? forbidden.hint : '', /turn the flow on/);
+    const bad = classifyTeams(res(400, '<html>bad</html>'), 0);
+    assert.match(bad.kind === 'failed' ? bad.hint : '', /trigger/);
+    assert.equal(classifyTeams(res(503), 0).kind, 'retry');
+    assert.equal(classifyTeams({ ok: false, error: 'network error: ECONNRESET', timeout: false, latencyMs: 1 }, 0).kind, 'retry');
   });
 });
