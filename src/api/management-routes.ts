@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { findAlert, listTransitions } from '../storage/alerts-repo.ts';
 import { findDelivery, listAttempts, listDeliveries } from '../storage/deliveries-repo.ts';
 import { adminHook } from './admin-auth.ts';
+import { incidentsOf } from './alert-incidents.ts';
 import { parseLabelFilter, searchAlerts } from './alert-search.ts';
 import { destinationView } from './destination-routes.ts';
 import { ApiError, badRequest, notFound } from './errors.ts';
@@ -64,7 +65,7 @@ export function registerManagementRoutes(app: FastifyInstance, gw: Gateway): voi
       const a = await findAlert(gw.db, request.params.id);
       if (!a) throw notFound(`alert ${request.params.id}`);
       const [transitions, deliveries] = await Promise.all([listTransitions(gw.db, a.id), listDeliveries(gw.db, { alertId: a.id, limit: 200 })]);
-      return { alert: alertView(a), transitions: transitions.map(transitionView), deliveries: deliveries.map(deliveryView) };
+      return { alert: alertView(a), transitions: transitions.map(transitionView), deliveries: deliveries.map(deliveryView), incidents: await incidentsOf(gw.db, deliveries) };
     });
 
     for (const action of ['acknowledge', 'resolve'] as const) {

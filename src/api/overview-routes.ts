@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { senderLeaseName } from '../delivery/sender-lease.ts';
-import { queueDepths } from '../storage/deliveries-repo.ts';
+import { attemptsSince, queueDepths } from '../storage/deliveries-repo.ts';
 import { alertCountsBySourceAndState, attemptsByHour } from '../storage/overview-repo.ts';
 import type { Gateway } from './gateway.ts';
 
@@ -24,6 +24,8 @@ export function registerOverviewRoutes(api: FastifyInstance, gw: Gateway): void 
     const configured = [...gw.config().destinations.values()];
     // Destinations no longer configured still show while they hold deliveries (orphaned rows).
     const names = [...new Set([...configured.map((d) => d.name), ...depths.map((d) => d.destination)])];
+    // Requests in the last minute against the destination's own rate limit: how close it runs to being paced.
+    const lastMinute = new Map(await Promise.all(names.map(async (n) => [n, await attemptsSince(gw.db, n, now - 60_000)] as const)));
     const destinations = names.map((name) => {
       const queue: Record<string, number> = { pending: 0, in_flight: 0, dead: 0, orphaned: 0 };
       for (const d of depths) if (d.destination === name) queue[d.status] = d.n;
@@ -33,6 +35,7 @@ export function registerOverviewRoutes(api: FastifyInstance, gw: Gateway): void 
         if (a.destination === name && slot && (a.outcome === 'delivered' || a.outcome === 'retry' || a.outcome === 'failed')) slot[a.outcome] += a.n;
       }
       const lease = cluster.leases.find((l) => l.name === senderLeaseName(name));
+      const perMinute = configured.find((d) => d.name === name)?.config.rate_limit_per_minute;
       return {
         name,
         type: configured.find((d) => d.name === name)?.type ?? null,
@@ -41,6 +44,7 @@ export function registerOverviewRoutes(api: FastifyInstance, gw: Gateway): void 
         queue,
         dead: queue.dead,
         last_24h: hours,
+        rate_limit: typeof perMinute === 'number' ? { per_minute: perMinute, used_last_minute: lastMinute.get(name) ?? 0 } : null,
         sender: lease ? { holder: lease.holder, expires_at: lease.expires_at, held_here: lease.held_here } : null,
       };
     });

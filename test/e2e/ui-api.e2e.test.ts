@@ -29,7 +29,7 @@ test('GET /api/v1/overview: alerts by state and source, per destination 24 hourl
   assert.deepEqual(o.alerts.by_source, { app: { firing: 3, acknowledged: 0, resolved: 1 } });
   assert.deepEqual(o.storage, { kind: 'sqlite', ready: true });
   const byName = Object.fromEntries(o.destinations.map((d: { name: string }) => [d.name, d]));
-  assert.deepEqual(Object.keys(byName).sort(), ['broken', 'oncall']);
+  assert.deepEqual(Object.keys(byName).sort(), ['broken', 'incidents', 'oncall']);
   for (const d of Object.values(byName) as any[]) {
     assert.equal(d.last_24h.length, 24);
     assert.ok(Date.parse(d.last_24h.at(-1).hour) <= Date.now() && Date.parse(d.last_24h.at(-1).hour) > Date.now() - 3_600_000, 'the last slot is this hour');
@@ -44,6 +44,9 @@ test('GET /api/v1/overview: alerts by state and source, per destination 24 hourl
   assert.equal(sum(byName.broken, 'delivered'), 0);
   assert.equal(sum(byName.broken, 'failed'), 1, JSON.stringify(byName.broken));
   assert.equal(byName.broken.dead, 1);
+  assert.equal(byName.broken.rate_limit.per_minute, 120);
+  assert.equal(byName.broken.rate_limit.used_last_minute, 1, 'one request, refused');
+  assert.ok(byName.oncall.rate_limit.used_last_minute >= 3);
   assert.equal(byName.broken.backlog, 0);
   assert.equal((await http('GET', `${fx.tocsin.url}/api/v1/overview`)).status, 401, 'the admin token is needed');
 });
@@ -86,14 +89,14 @@ test('POST /api/v1/destinations/:name/test: the outcome of a resolved test event
 
 test('GET /api/v1/routes and POST /api/v1/routes/test: the routes in order, and where labels would go', async () => {
   const tree = await get('/routes');
-  assert.equal(tree.body.default_route, 3);
-  assert.deepEqual(tree.body.routes.map((r: any) => [r.index, r.to, r.catchAll]), [[1, ['oncall', 'broken'], false], [2, ['oncall'], false], [3, ['oncall'], true]]);
-  assert.deepEqual(tree.body.routes[0].match, [{ label: 'team', op: '=', value: 'payments' }]);
+  assert.equal(tree.body.default_route, 4);
+  assert.deepEqual(tree.body.routes.map((r: any) => [r.index, r.to, r.catchAll]), [[1, ['oncall', 'broken', 'incidents'], false], [2, ['oncall', 'broken'], false], [3, ['oncall'], false], [4, ['oncall'], true]]);
+  assert.deepEqual(tree.body.routes[0].match, [{ label: 'team', op: '=', value: 'payments' }, { label: 'severity', op: '=', value: 'critical' }]);
 
   const payments = await post('/routes/test', { labels: { team: 'payments', severity: 'critical' }, source: 'app' });
-  assert.deepEqual([payments.body.matched_routes, payments.body.destinations, payments.body.routed, payments.body.warnings], [[1], ['oncall', 'broken'], true, []]);
+  assert.deepEqual([payments.body.matched_routes, payments.body.destinations, payments.body.routed, payments.body.warnings], [[1], ['oncall', 'broken', 'incidents'], true, []]);
   const crit = await post('/routes/test', { labels: { severity: 'critical', team: ['storage', 'web'] } });
-  assert.deepEqual(crit.body.matched_routes, [2]);
+  assert.deepEqual(crit.body.matched_routes, [3]);
   assert.match(crit.body.warnings[0], /no source given/);
   const unknown = await post('/routes/test', { labels: {}, source: 'nope' });
   assert.match(unknown.body.warnings.join(), /source "nope" is not configured/);
@@ -106,6 +109,10 @@ test('GET /api/v1/routes and POST /api/v1/routes/test: the routes in order, and 
 test('GET /api/v1/alerts filters by severity, label and text, and pages through what matches', async () => {
   const titles = async (q: string) => (await get(`/alerts?${q}`)).body.alerts.map((a: { title: string }) => a.title);
   assert.deepEqual(await titles('label=team%3Dpayments'), ['Orders API 5xx above 2%']);
+  const orders = (await get('/alerts?label=team%3Dpayments')).body.alerts[0];
+  const detail = (await get(`/alerts/${orders.id}`)).body;
+  assert.deepEqual(detail.incidents.map((i: any) => [i.destination, i.episode, /^INC-\d+$/.test(i.reference)]), [['incidents', 1, true]], 'the incident declared for it');
+  assert.deepEqual((await get(`/alerts/${(await get('/alerts?severity=warning')).body.alerts[0].id}`)).body.incidents, []);
   assert.deepEqual(await titles('severity=warning'), ['Disk 91% full on db-2']);
   assert.deepEqual(await titles('q=NIGHTLY'), ['Nightly export late']);
   assert.deepEqual(await titles('q=export&status=firing'), []);

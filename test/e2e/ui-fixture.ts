@@ -34,8 +34,11 @@ export async function startFixture(): Promise<Fixture> {
     destinations: {
       oncall: base.destinations.oncall,
       broken: { type: 'incident_io_alert_source', alert_source_config_id: emu.source.id, token: WRONG_DESTINATION_TOKEN, base_url: emu.url },
+      // Declares test-mode incidents for critical payments alerts: the alert page links the incident.
+      incidents: { type: 'incident_io_incidents', api_key: emu.apiKey.key, base_url: emu.url, mode: 'test', severity: { critical: 'Critical', error: 'Major' }, closed_status: 'Closed' },
     },
     routes: [
+      { match: { team: 'payments', severity: 'critical' }, to: ['oncall', 'broken', 'incidents'] },
       { match: { team: 'payments' }, to: ['oncall', 'broken'] },
       { match: { severity: 'critical' }, to: ['oncall'] },
       { to: ['oncall'] },
@@ -56,12 +59,12 @@ export async function startFixture(): Promise<Fixture> {
   await ingest({ title: '<img src=x onerror=alert(1)> markup in a title', dedup_key: 'markup', severity: 'error', metadata: { team: 'web' } });
   await waitFor('deliveries settled, one dead letter', async () => {
     const d = (await http('GET', `${tocsin.url}/api/v1/deliveries`, { token: ADMIN_TOKEN })).body.deliveries as { status: string }[];
-    return d.length >= 5 && d.every((x) => x.status === 'delivered' || x.status === 'dead' || x.status === 'skipped') && d.some((x) => x.status === 'dead');
+    return d.length >= 6 && d.every((x) => x.status === 'delivered' || x.status === 'dead' || x.status === 'skipped') && d.some((x) => x.status === 'dead');
   }, 20_000);
   return {
     emu,
     tocsin,
-    secrets: { ADMIN_TOKEN, APP_TOKEN, PROM_TOKEN, DBT_TOKEN, GRAFANA_TOKEN, WRONG_DESTINATION_TOKEN, EMULATOR_SOURCE_TOKEN: emu.source.token },
+    secrets: { ADMIN_TOKEN, APP_TOKEN, PROM_TOKEN, DBT_TOKEN, GRAFANA_TOKEN, WRONG_DESTINATION_TOKEN, EMULATOR_SOURCE_TOKEN: emu.source.token, EMULATOR_API_KEY: emu.apiKey.key },
     ingest,
     async close() {
       await tocsin.kill();

@@ -101,6 +101,7 @@ test('the alert page: timeline of transitions and attempts, deliveries with requ
   assert.match(text, /What to do: The alert source token is wrong/);
   assert.match(text, /team\s+payments/);
   assert.match(text, /"service": "orders"/);
+  assert.match(text, /Incident\s+INC-\d+ \(incidents, episode 1\)/, 'the incident the incidents destination declared');
   await checkPage('alert');
 
   await page.getByRole('button', { name: 'Acknowledge' }).click();
@@ -144,6 +145,7 @@ test('destinations: settings with secrets masked; Test connection shows the outc
   const text = await main.innerText();
   assert.match(text, /alert_source_config_id\s+\S+/);
   assert.match(text, /token\s+•••••• \(set\)/);
+  assert.match(text, /api_key\s+•••••• \(set\)/);
   await page.locator('#test-oncall').click();
   await page.locator('#test-result-oncall').getByText(/destination "oncall" works/).waitFor({ timeout: 10_000 });
   assert.match(await page.locator('#test-result-oncall').innerText(), /resolved: delivered HTTP 202 · request_id/);
@@ -162,10 +164,10 @@ test('routes: the list in order, and where an alert would go', async () => {
   await page.getByLabel('Labels').fill('team=payments severity=critical');
   await page.getByLabel('Source').selectOption('app');
   await page.getByRole('button', { name: 'Where would it go?' }).click();
-  await page.getByText('Goes to oncall, broken — matched route #1.').waitFor();
+  await page.getByText('Goes to oncall, broken, incidents — matched route #1.').waitFor();
   await page.getByLabel('Labels').fill('team=storage');
   await page.getByRole('button', { name: 'Where would it go?' }).click();
-  await page.getByText('Goes to oncall — matched route #3.').waitFor();
+  await page.getByText('Goes to oncall — matched route #4.').waitFor();
   await page.getByLabel('Labels').fill('severity=P1');
   await page.getByRole('button', { name: 'Where would it go?' }).click();
   await page.getByText(/routes see tocsin's severity/).waitFor();

@@ -72,7 +72,7 @@ export async function alertPage(main, [id]) {
   const body = h('div');
   replace(main, status, body);
   async function load() {
-    const { alert: a, transitions, deliveries } = await get(`/alerts/${encodeURIComponent(id ?? '')}`);
+    const { alert: a, transitions, deliveries, incidents } = await get(`/alerts/${encodeURIComponent(id ?? '')}`);
     const details = await Promise.all(deliveries.map((/** @type {any} */ d) => get(`/deliveries/${d.id}`)));
     document.title = `${a.title} · tocsin`;
     /** @type {{at: string, cls: string, content: any}[]} */
@@ -101,6 +101,7 @@ export async function alertPage(main, [id]) {
         Source: a.source, 'Dedup key': h('code', null, a.dedup_key), 'incident.io key': h('code', null, a.incident_io_dedup_key), Episode: a.episode, Events: a.event_count,
         'Routed to': a.unrouted ? 'no route matched (unrouted)' : a.routed_to.join(', '), Created: when(a.created_at), Changed: when(a.updated_at),
         Acknowledged: a.acknowledged_at ? when(a.acknowledged_at) : undefined, Resolved: a.resolved_at ? when(a.resolved_at) : undefined,
+        Incident: incidents?.length ? incidents.map((/** @type {any} */ i, /** @type {number} */ n) => [n ? ', ' : '', i.permalink ? h('a', { href: i.permalink, rel: 'noreferrer noopener', target: '_blank' }, i.reference) : i.reference, ` (${i.destination}, episode ${i.episode})`]) : undefined,
         Link: a.source_url ? h('a', { href: a.source_url, rel: 'noreferrer noopener', target: '_blank' }, a.source_url) : undefined,
       }),
       h('h2', null, 'Timeline'),
