@@ -165,13 +165,13 @@ test('routes: the list in order, and where an alert would go', async () => {
   await page.getByLabel('Source').selectOption('app');
   await page.getByRole('button', { name: 'Where would it go?' }).click();
   await page.getByText('Goes to oncall, broken, incidents — matched route #1.').waitFor();
+  await checkPage('routes');
   await page.getByLabel('Labels').fill('team=storage');
   await page.getByRole('button', { name: 'Where would it go?' }).click();
   await page.getByText('Goes to oncall — matched route #4.').waitFor();
   await page.getByLabel('Labels').fill('severity=P1');
   await page.getByRole('button', { name: 'Where would it go?' }).click();
   await page.getByText(/routes see tocsin's severity/).waitFor();
-  await checkPage('routes');
 });
 
 test('sources: ingest URL and setup snippets with the token as a placeholder', async () => {
