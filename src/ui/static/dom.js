@@ -57,7 +57,7 @@ export function when(iso) {
 /** @param {string | null | undefined} word */
 export const badge = (word) => h('span', { class: `badge b-${String(word ?? 'none').replace(/[^a-z_]/g, '')}` }, word ?? 'none');
 
-/** @param {string} path */
+/** @param {string} path @param {...any} children */
 export const link = (path, ...children) => h('a', { href: path, 'data-nav': '' }, ...children);
 
 /** @param {Record<string, any>} rows label → value */

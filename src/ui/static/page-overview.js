@@ -38,7 +38,7 @@ export async function overviewPage(main) {
       h('div', { class: 'cards' },
         ['firing', 'acknowledged', 'resolved'].map((k) => h('a', { class: 'card', href: `/ui/alerts?status=${k}`, 'data-nav': '' },
           h('div', { class: 'n' }, st[k] ?? 0), h('div', { class: 'l' }, `${k} alerts`))),
-        h('div', { class: 'card' }, h('div', { class: 'n' }, o.destinations.reduce((n, /** @type {any} */ d) => n + d.dead, 0)), h('div', { class: 'l' }, link('/ui/deliveries?status=dead', 'dead letters')))),
+        h('div', { class: 'card' }, h('div', { class: 'n' }, o.destinations.reduce((/** @type {number} */ n, /** @type {any} */ d) => n + d.dead, 0)), h('div', { class: 'l' }, link('/ui/deliveries?status=dead', 'dead letters')))),
       h('h2', null, 'Alerts by source'),
       sources.length ? table([{ key: 'name', label: 'Source' }, { key: 'firing', label: 'Firing', num: true }, { key: 'acknowledged', label: 'Acknowledged', num: true }, { key: 'resolved', label: 'Resolved', num: true }],
         sources, (r, k) => (k === 'name' ? link(`/ui/alerts?source=${encodeURIComponent(r.name)}`, r.name) : r[k]), 'Alerts by source and state') : note('No alert yet. The Sources page shows how to send one.'),
@@ -48,7 +48,7 @@ export async function overviewPage(main) {
         (d, k) => {
           if (k === 'name') return [h('strong', null, d.name), h('div', { class: 'muted' }, d.configured ? d.type : 'not configured (orphaned deliveries)')];
           if (k === 'chart') return chart(d.last_24h, d.name);
-          if (k === 'totals') return `${d.last_24h.reduce((n, /** @type {any} */ x) => n + x.delivered, 0)} / ${d.last_24h.reduce((n, /** @type {any} */ x) => n + x.retry + x.failed, 0)}`;
+          if (k === 'totals') return `${d.last_24h.reduce((/** @type {number} */ n, /** @type {any} */ x) => n + x.delivered, 0)} / ${d.last_24h.reduce((/** @type {number} */ n, /** @type {any} */ x) => n + x.retry + x.failed, 0)}`;
           if (k === 'rate') return d.rate_limit ? `${d.rate_limit.used_last_minute} of ${d.rate_limit.per_minute}/min` : '—';
           if (k === 'dead') return d.dead ? link(`/ui/deliveries?status=dead&destination=${encodeURIComponent(d.name)}`, String(d.dead)) : '0';
           if (k === 'sender') return d.sender ? [h('code', null, d.sender.holder), d.sender.held_here ? ' (this instance)' : '', h('div', { class: 'muted' }, d.sender.expires_at ? ['lease until ', when(d.sender.expires_at)] : 'released')] : h('span', { class: 'muted' }, 'no sender yet');
