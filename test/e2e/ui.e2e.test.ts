@@ -238,6 +238,12 @@ test('dark mode follows prefers-color-scheme and passes axe too', async () => {
   }
 });
 
+test('links out of tocsin are http(s) only: a javascript: URL from a source shows as text', async () => {
+  const tags = await page.evaluate<string[]>(`import('/ui/assets/dom.js').then((d) => ['javascript:alert(1)', 'data:text/html,x', 'https://grafana.example.com/d/1', 'not a url'].map((u) => d.outLink(u).tagName))`);
+  assert.deepEqual(tags, ['SPAN', 'SPAN', 'A', 'SPAN']);
+  assert.equal(await page.locator('a[href^="javascript:"]').count(), 0);
+});
+
 test('the accessibility check can fail: it finds an unlabelled field and low contrast', async () => {
   const probe = await newPage(browser);
   try {

@@ -100,3 +100,18 @@ export function snippet(label, text) {
   } }, 'Copy');
   return h('div', { class: 'snippet' }, pre, btn);
 }
+
+/**
+ * A link out of tocsin (an alert's source_url, an incident's permalink): http(s) only, opened apart from this page.
+ * Anything else — a `javascript:` URL some source let through — is shown as text.
+ * @param {string} url @param {string} [text]
+ */
+export function outLink(url, text = url) {
+  let ok = false;
+  try {
+    ok = ['http:', 'https:'].includes(new URL(url).protocol);
+  } catch {
+    ok = false;
+  }
+  return ok ? h('a', { href: url, rel: 'noreferrer noopener', target: '_blank' }, text) : h('span', null, text);
+}

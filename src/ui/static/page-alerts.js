@@ -1,7 +1,7 @@
 // @ts-check
 /** Alerts: the filtered list, and one alert's page (timeline, deliveries and attempts, labels, metadata, actions). */
 import { ApiError, get, post, qs } from './api.js';
-import { badge, h, kv, link, note, replace, table, when } from './dom.js';
+import { badge, h, kv, link, note, outLink, replace, table, when } from './dom.js';
 import { deliveryRows } from './page-deliveries.js';
 
 const STATES = ['firing', 'acknowledged', 'resolved'];
@@ -101,8 +101,8 @@ export async function alertPage(main, [id]) {
         Source: a.source, 'Dedup key': h('code', null, a.dedup_key), 'incident.io key': h('code', null, a.incident_io_dedup_key), Episode: a.episode, Events: a.event_count,
         'Routed to': a.unrouted ? 'no route matched (unrouted)' : a.routed_to.join(', '), Created: when(a.created_at), Changed: when(a.updated_at),
         Acknowledged: a.acknowledged_at ? when(a.acknowledged_at) : undefined, Resolved: a.resolved_at ? when(a.resolved_at) : undefined,
-        Incident: incidents?.length ? incidents.map((/** @type {any} */ i, /** @type {number} */ n) => [n ? ', ' : '', i.permalink ? h('a', { href: i.permalink, rel: 'noreferrer noopener', target: '_blank' }, i.reference) : i.reference, ` (${i.destination}, episode ${i.episode})`]) : undefined,
-        Link: a.source_url ? h('a', { href: a.source_url, rel: 'noreferrer noopener', target: '_blank' }, a.source_url) : undefined,
+        Incident: incidents?.length ? incidents.map((/** @type {any} */ i, /** @type {number} */ n) => [n ? ', ' : '', i.permalink ? outLink(i.permalink, i.reference) : i.reference, ` (${i.destination}, episode ${i.episode})`]) : undefined,
+        Link: a.source_url ? outLink(a.source_url) : undefined,
       }),
       h('h2', null, 'Timeline'),
       events.length ? h('ol', { class: 'timeline' }, events.map((e) => h('li', { class: e.cls }, when(e.at), ' · ', e.content))) : note('Nothing yet.'),
