@@ -69,6 +69,9 @@ test('alerts: filter by state, source, severity, label and text; markup in a tit
   await waitFor('the label filter', async () => (await rows()).length === 1 || undefined);
   assert.match((await rows())[0]!, /Orders API 5xx above 2%/);
   assert.match(page.url(), /label=team%3Dpayments/);
+  await page.getByLabel('Label').fill('team');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.getByText(/Could not read the alerts: .*give the label as name=value/).waitFor();
   await page.getByLabel('Label').fill('');
   await page.getByLabel('State').selectOption('resolved');
   await page.getByRole('button', { name: 'Filter' }).click();

@@ -76,3 +76,13 @@ export function qs(params) {
   const t = q.toString();
   return t ? `?${t}` : '';
 }
+
+/**
+ * What a page does with a failed read it started itself (a filter, "show more"): say so where the results go. A 401 is
+ * left to the login page.
+ * @param {(...nodes: any[]) => void} show
+ */
+export const shownFailure = (show) => (/** @type {unknown} */ e) => {
+  if (e instanceof ApiError && e.status === 401) return;
+  show(e instanceof Error ? e.message : String(e));
+};

@@ -1,6 +1,6 @@
 // @ts-check
 /** Alerts: the filtered list, and one alert's page (timeline, deliveries and attempts, labels, metadata, actions). */
-import { ApiError, get, post, qs } from './api.js';
+import { ApiError, get, post, qs, shownFailure } from './api.js';
 import { badge, h, kv, link, note, outLink, replace, table, when } from './dom.js';
 import { deliveryRows } from './page-deliveries.js';
 
@@ -27,7 +27,7 @@ export async function alertsPage(main, _params, query) {
     const next = qs(Object.fromEntries([...data.entries()].map(([k, v]) => [k, String(v).trim()])));
     history.replaceState(null, '', `/ui/alerts${next}`);
     for (const k of Object.keys(f)) f[k] = String(data.get(k) ?? '').trim();
-    void load();
+    load().catch(failed);
   } },
     select('status', 'State', STATES, f.status), select('source', 'Source', sources, f.source), select('severity', 'Severity', SEVERITIES, f.severity),
     field('label', 'Label', f.label, 'team=payments'), field('q', 'Text', f.q, 'in title or key'),
@@ -35,9 +35,10 @@ export async function alertsPage(main, _params, query) {
   replace(main, h('h1', null, 'Alerts'), form, results);
 
   let shown = 100;
+  const failed = shownFailure((message) => replace(results, note(`Could not read the alerts: ${message}`, 'error')));
   async function load() {
     const page = await get(`/alerts${qs({ ...f, limit: String(shown) })}`);
-    const more = page.next_cursor ? h('button', { type: 'button', onclick: () => { shown += 100; void load(); } }, 'Show more') : null;
+    const more = page.next_cursor ? h('button', { type: 'button', onclick: () => { shown += 100; load().catch(failed); } }, 'Show more') : null;
     replace(results,
       page.alerts.length === 0 ? note('No alert matches these filters.') : table(
         [{ key: 'title', label: 'Alert' }, { key: 'state', label: 'State' }, { key: 'severity', label: 'Severity' }, { key: 'source', label: 'Source' }, { key: 'routed_to', label: 'Destinations' }, { key: 'event_count', label: 'Events', num: true }, { key: 'updated_at', label: 'Changed' }],

@@ -1,6 +1,6 @@
 // @ts-check
 /** Deliveries: dead letters first, retry one or all, each with its hint in plain words. */
-import { ApiError, get, post, qs } from './api.js';
+import { ApiError, get, post, qs, shownFailure } from './api.js';
 import { badge, h, link, note, replace, table, when } from './dom.js';
 
 /** alert id → title */
@@ -61,7 +61,7 @@ export async function deliveriesPage(main, _params, query) {
     f.status = String(data.get('status') ?? '');
     f.destination = String(data.get('destination') ?? '');
     history.replaceState(null, '', `/ui/deliveries${qs(f)}`);
-    void load();
+    load().catch(shownFailure((message) => replace(results, note(`Could not read the deliveries: ${message}`, 'error'))));
   } },
     h('label', { for: 'd-status' }, 'Status', h('select', { id: 'd-status', name: 'status' }, opt(STATUSES, f.status))),
     h('label', { for: 'd-destination' }, 'Destination', h('select', { id: 'd-destination', name: 'destination' }, opt(destinations, f.destination))),
