@@ -12,6 +12,7 @@ import { actOnAlert, retryDelivery } from './core/manage.ts';
 import { rerouteActive } from './core/reroute.ts';
 import { thisProcess } from './cluster/holder.ts';
 import { clusterView } from './cluster/view.ts';
+import { Scheduler } from './delivery/scheduler.ts';
 import { Senders } from './delivery/senders.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
 import { DestinationConfigError, destinationTypes } from './destinations/registry.ts';
@@ -84,6 +85,17 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
   const senders = new Senders({ db, commits, clock, logger, observer: metrics, holder, newId: () => newId(clock.now()), config: () => config, apiBase });
   const wake = (names: Iterable<string>) => senders.wake(names);
   await senders.apply(await createDestinations(config, logger));
+  const scheduler = new Scheduler({
+    db,
+    commits,
+    clock,
+    logger: logger.child({ component: 'scheduler' }),
+    holder,
+    leaseTtlMs: config.cluster.leaseTtlMs,
+    pollIntervalMs: config.delivery.pollIntervalMs,
+    configured: () => routing.destinations,
+    wake,
+  });
 
   let routing: Routing = { routes: config.routes, destinations: new Set(config.destinations.keys()) };
   const ingestLog = logger.child({ component: 'ingest' });
@@ -115,6 +127,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     if (r.revived) wake(routing.destinations);
   };
   await startup.untilStored('routing active alerts', reroute);
+  scheduler.start();
 
   const logWarnings = (c: Config) => {
     for (const w of c.warnings) logger.warn({ path: w.path }, `config warning: ${w.path}: ${w.message}`);
@@ -237,6 +250,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
       } finally {
         clearInterval(idle);
       }
+      await scheduler.stop();
       await senders.stop();
       commits.stop();
       await db.destroy();

@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { findAlert, listTransitions } from '../storage/alerts-repo.ts';
 import { findDelivery, listAttempts, listDeliveries } from '../storage/deliveries-repo.ts';
+import { listEscalations } from '../storage/escalations-repo.ts';
 import { adminHook } from './admin-auth.ts';
 import { incidentsOf } from './alert-incidents.ts';
 import { parseLabelFilter, searchAlerts } from './alert-search.ts';
 import { destinationView } from './destination-routes.ts';
 import { ApiError, badRequest, notFound } from './errors.ts';
 import type { Gateway } from './gateway.ts';
-import { alertView, deliveryView, transitionView } from './views.ts';
+import { alertView, deliveryView, escalationView, transitionView } from './views.ts';
 
 const limit = z.coerce.number().int().min(1).max(500).default(100);
 const alertQuery = z
@@ -64,8 +65,14 @@ export function registerManagementRoutes(app: FastifyInstance, gw: Gateway): voi
     api.get<{ Params: { id: string } }>('/alerts/:id', async (request) => {
       const a = await findAlert(gw.db, request.params.id);
       if (!a) throw notFound(`alert ${request.params.id}`);
-      const [transitions, deliveries] = await Promise.all([listTransitions(gw.db, a.id), listDeliveries(gw.db, { alertId: a.id, limit: 200 })]);
-      return { alert: alertView(a), transitions: transitions.map(transitionView), deliveries: deliveries.map(deliveryView), incidents: await incidentsOf(gw.db, deliveries) };
+      const [transitions, deliveries, escalations] = await Promise.all([listTransitions(gw.db, a.id), listDeliveries(gw.db, { alertId: a.id, limit: 200 }), listEscalations(gw.db, a.id)]);
+      return {
+        alert: alertView(a),
+        transitions: transitions.map(transitionView),
+        deliveries: deliveries.map(deliveryView),
+        escalations: escalations.map(escalationView),
+        incidents: await incidentsOf(gw.db, deliveries),
+      };
     });
 
     for (const action of ['acknowledge', 'resolve'] as const) {

@@ -1,4 +1,4 @@
-import type { AlertRow, DeliveryRow, TransitionRow } from '../storage/schema.ts';
+import type { AlertRow, DeliveryRow, EscalationRow, TransitionRow } from '../storage/schema.ts';
 
 const iso = (ms: number | null) => (ms == null ? null : new Date(Number(ms)).toISOString());
 
@@ -27,6 +27,18 @@ export function alertView(a: AlertRow) {
     last_event_at: iso(a.last_event_at),
     resolved_at: iso(a.resolved_at),
     acknowledged_at: iso(a.acknowledged_at),
+  };
+}
+
+/** An escalation's later step: pending until due, then fired, or cancelled (acknowledged, resolved, a new episode). */
+export function escalationView(e: EscalationRow) {
+  return {
+    episode: e.episode,
+    step: e.step,
+    due_at: new Date(e.due_at).toISOString(),
+    to: JSON.parse(e.destinations) as string[],
+    status: e.status,
+    reason: e.reason,
   };
 }
 

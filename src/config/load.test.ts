@@ -111,3 +111,19 @@ test('storage.postgres: a URL, or an object with pool size, a password kept out 
     'storage.postgres.pool_size: must be at least 2: deliveries and ingest use connections of their own',
   ]);
 });
+
+test('routes with escalation steps: the first at once, later ones after; each mistake named by its key path', () => {
+  const dests = { ...valid().destinations, chat: { ...valid().destinations.oncall, alert_source_config_id: '01GW2G3V0S59R238FAHPDS1R67' } };
+  const c = buildConfig({ ...valid(), destinations: dests, routes: [{ match: { team: 'payments' }, escalation: [{ notify: 'chat' }, { after: '3m', to: ['oncall'] }] }, { to: 'chat' }] }, env, '/tmp');
+  assert.deepEqual(c.routes[0]!.to, ['chat']);
+  assert.deepEqual(c.routes[0]!.steps, [{ afterMs: 180_000, to: ['oncall'] }]);
+  assert.equal(c.routes[1]!.steps, undefined);
+  const bad = (routes: unknown[]) => problems({ ...valid(), destinations: dests, routes });
+  assert.deepEqual(bad([{ escalation: [{ notify: 'chat', after: '1m' }] }]), ['routes.0.escalation.0.after: the first step goes out at once: leave after out']);
+  assert.deepEqual(bad([{ escalation: [{ notify: 'chat' }, { after: '5m', to: 'oncall' }, { after: '5m', to: 'oncall' }] }]), [
+    'routes.0.escalation.2.after: each step comes after the one before (after counts from when the alert fired)',
+  ]);
+  assert.deepEqual(bad([{ to: 'chat', escalation: [{ notify: 'chat' }] }]), ['routes.0.to: give a route either to (destinations) or escalation (steps), not both or neither']);
+  assert.deepEqual(bad([{ escalation: [{ notify: 'chat' }, { after: '1m', to: 'pager' }] }]), ['routes[0].escalation[1]: unknown destination "pager" (configured: oncall, chat)']);
+  assert.deepEqual(bad([{ escalation: [{ notify: 'chat', to: 'oncall' }] }]), ["routes.0.escalation.0: give the step's destinations as notify or to (one of them)"]);
+});

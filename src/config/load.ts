@@ -76,11 +76,15 @@ function zodProblems(error: z.ZodError, prefix: string): ConfigProblem[] {
 
 function compileRoutes(raw: RawRoute[], destinations: Set<string>, problems: ConfigProblem[]): Route[] {
   return raw.map((r, i) => {
-    const to = r.to.filter((d) => {
-      if (destinations.has(d)) return true;
-      problems.push({ path: `routes[${i}].to`, message: `unknown destination "${d}" (configured: ${[...destinations].join(', ') || 'none'})` });
-      return false;
-    });
+    const known = (list: string[], path: string) =>
+      list.filter((d) => {
+        if (destinations.has(d)) return true;
+        problems.push({ path, message: `unknown destination "${d}" (configured: ${[...destinations].join(', ') || 'none'})` });
+        return false;
+      });
+    const [first, ...later] = r.escalation ?? [{ to: r.to ?? [], afterMs: 0 }];
+    const to = known(first!.to, r.escalation ? `routes[${i}].escalation[0]` : `routes[${i}].to`);
+    const steps = later.map((s, j) => ({ afterMs: s.afterMs, to: known(s.to, `routes[${i}].escalation[${j + 1}]`) }));
     const matchers = Object.entries(r.match).flatMap(([label, v]) => {
       const [op, value] = typeof v === 'string' ? (['=', v] as const) : (Object.entries(v)[0] as [MatchOp, string]);
       try {
@@ -90,7 +94,7 @@ function compileRoutes(raw: RawRoute[], destinations: Set<string>, problems: Con
         return [];
       }
     });
-    return { matchers, to, continue: r.continue };
+    return steps.length ? { matchers, to, steps, continue: r.continue } : { matchers, to, continue: r.continue };
   });
 }
 

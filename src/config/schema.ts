@@ -27,20 +27,43 @@ const matchValue = z.union([
     .refine((o) => Object.keys(o).length === 1, 'give exactly one of "=", "!=", "=~", "!~"'),
 ]);
 
-const route = z
-  .object({
-    match: z.record(matchValue).default({}),
-    to: z.union([z.string(), z.array(z.string()).min(1)]).transform((v) => (Array.isArray(v) ? v : [v])),
-    continue: z.boolean().default(false),
-  })
-  .strict();
-
 const duration = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 30s, 5m, 24h')]).transform((v) => {
   if (typeof v === 'number') return v * 1000;
   const m = /^(\d+)(ms|s|m|h|d)$/.exec(v)!;
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'ms'];
   return Number(m[1]) * unit;
 });
+
+const destinationList = z.union([z.string(), z.array(z.string()).min(1)]).transform((v) => (Array.isArray(v) ? v : [v]));
+
+/** One step of an escalation: where to (`notify` or `to`, the same), and how long after the alert fired. */
+const escalationStep = z
+  .object({ notify: destinationList.optional(), to: destinationList.optional(), after: duration.optional() })
+  .strict()
+  .refine((s) => (s.notify === undefined) !== (s.to === undefined), 'give the step\'s destinations as notify or to (one of them)')
+  .transform((s) => ({ to: (s.notify ?? s.to)!, afterMs: s.after ?? 0 }));
+
+const route = z
+  .object({
+    match: z.record(matchValue).default({}),
+    to: destinationList.optional(),
+    /** Steps instead of a flat `to`: the first at once, each later one `after` the alert fired unless acknowledged. */
+    escalation: z
+      .array(escalationStep)
+      .min(1)
+      .superRefine((steps, ctx) => {
+        if (steps[0]!.afterMs !== 0) ctx.addIssue({ code: 'custom', path: [0, 'after'], message: 'the first step goes out at once: leave after out' });
+        for (let i = 1; i < steps.length; i++) {
+          if (steps[i]!.afterMs <= steps[i - 1]!.afterMs) ctx.addIssue({ code: 'custom', path: [i, 'after'], message: 'each step comes after the one before (after counts from when the alert fired)' });
+        }
+      })
+      .optional(),
+    continue: z.boolean().default(false),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if ((r.to === undefined) === (r.escalation === undefined)) ctx.addIssue({ code: 'custom', path: ['to'], message: 'give a route either to (destinations) or escalation (steps), not both or neither' });
+  });
 
 /** Storm mode per destination (DESIGN.md): on when its backlog would take longer than `after` to drain. */
 const storm = z

@@ -5,13 +5,14 @@ import { stringifyWith } from '../domain/json.ts';
 import { labelsOf } from '../domain/labels.ts';
 import { contentOf, decide, mergeContent, type AlertContent, type IngestResultKind } from '../domain/lifecycle.ts';
 import { wellFormedEvent } from '../domain/normalize.ts';
-import { route, type Route } from '../routing/routes.ts';
+import { escalationSteps, route, type Route } from '../routing/routes.ts';
 import { findAlertsByIdentity, insertAlert, insertTransition, touchAlert, updateAlert } from '../storage/alerts-repo.ts';
 import type { EnqueueResult } from '../storage/deliveries-enqueue.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import { InsertBuffer } from '../storage/insert-buffer.ts';
 import type { AlertRow, Tx } from '../storage/schema.ts';
 import { Batcher } from './batching.ts';
+import { scheduleEscalations } from './escalate.ts';
 import { enqueueFor, readList } from './outbox.ts';
 
 export interface AlertResult {
@@ -200,6 +201,8 @@ async function applyEvent(tx: Tx, held: InsertBuffer, deps: IngestDeps, known: K
     held,
   );
   known.set(identity(event.source, event.dedupKey), row);
+  // A new episode of a route with escalation steps: their timers are rows, committed with the alert (escalate.ts).
+  if (kind === 'new' && !override) await scheduleEscalations(held, row, escalationSteps(routes, labels), now);
   const enqueue = decision.deliver ? await enqueueFor(tx, row, deliverTo, now, configured, { newAlert: !current, held }) : [];
   const applied: Applied = { result: { id: row.id, dedup_key: event.dedupKey, result: decision.kind }, source: event.source, enqueue, destinations: deliverTo };
   if (kind === 'new' && routedTo.length === 0) applied.unrouted = row;

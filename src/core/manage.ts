@@ -1,6 +1,7 @@
 import type { Clock } from '../domain/clock.ts';
 import { findAlert, findAlertForUpdate, insertTransition, updateAlert } from '../storage/alerts-repo.ts';
 import { findDelivery } from '../storage/deliveries-repo.ts';
+import { cancelEscalations } from '../storage/escalations-repo.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { AlertRow, DeliveryRow } from '../storage/schema.ts';
 import { enqueueFor, readList, toPayload } from './outbox.ts';
@@ -61,6 +62,8 @@ export async function actOnAlert(
     const changes = action === 'resolve' ? { state: to, resolved_at: now, updated_at: now } : { state: to, acknowledged_at: now, updated_at: now };
     const row: AlertRow = { ...alert, ...changes } as AlertRow;
     await updateAlert(tx, id, changes as Partial<AlertRow>);
+    // Somebody is on it (or it is over): the escalation's later steps are not needed.
+    await cancelEscalations(tx, id, alert.episode, action === 'resolve' ? 'resolved' : 'acknowledged', now);
     await insertTransition(tx, { alert_id: id, episode: alert.episode, kind: action === 'resolve' ? 'resolved' : 'acknowledged', from_state: alert.state, to_state: to, actor: 'api', content: '{}', at: now });
     // Sticky: a manual resolve goes to every destination the episode was queued to.
     const destinations = readList(alert.routed_to);

@@ -178,6 +178,30 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('leases').execute();
     },
   },
+  '0005_escalations': {
+    async up(db: Kysely<any>) {
+      // An escalation's later steps, one row each, scheduled when an episode begins: durable timers, so a restart
+      // inside the window neither loses nor repeats a step (a step fires in the transaction that marks it fired).
+      await db.schema
+        .createTable('escalations')
+        .addColumn('id', idType(db), idColumn(db))
+        .addColumn('alert_id', 'text', (c) => c.notNull())
+        .addColumn('episode', 'integer', (c) => c.notNull())
+        .addColumn('step', 'integer', (c) => c.notNull())
+        .addColumn('due_at', 'bigint', (c) => c.notNull())
+        .addColumn('destinations', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('escalations_due').on('escalations').columns(['status', 'due_at', 'id']).execute();
+      await db.schema.createIndex('escalations_alert').on('escalations').columns(['alert_id', 'episode', 'status']).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable('escalations').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

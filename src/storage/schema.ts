@@ -114,6 +114,23 @@ export interface LeasesTable {
   renewed_at: number;
 }
 
+/** A later step of an escalation (migration 0005): due at `due_at` unless the episode was acknowledged or ended. */
+export interface EscalationsTable {
+  id: Generated<number>;
+  alert_id: string;
+  episode: number;
+  /** 1 for the first later step (step 0 goes out with the alert). */
+  step: number;
+  due_at: number;
+  /** JSON array of destination names. */
+  destinations: string;
+  status: 'pending' | 'fired' | 'cancelled';
+  /** Why a step did not fire: acknowledged, resolved, a new episode. */
+  reason: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   alerts: AlertsTable;
   transitions: TransitionsTable;
@@ -122,6 +139,7 @@ export interface Database {
   destination_state: DestinationStateTable;
   destination_targets: DestinationTargetsTable;
   leases: LeasesTable;
+  escalations: EscalationsTable;
 }
 
 export type Db = Kysely<Database>;
@@ -132,3 +150,4 @@ export type NewAlertRow = Insertable<AlertsTable>;
 export type DeliveryRow = Selectable<DeliveriesTable>;
 export type TransitionRow = Selectable<TransitionsTable>;
 export type LeaseRow = Selectable<LeasesTable>;
+export type EscalationRow = Selectable<EscalationsTable>;

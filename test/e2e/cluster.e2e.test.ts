@@ -135,3 +135,38 @@ test('a destination one instance lacks (a rolling config change): its orphaned r
   await waitFor('delivered to backup', async () => (await api(full, '/deliveries?status=delivered&destination=backup')).body.deliveries.length === 1, 20_000);
   assert.ok(full.output.some((l) => l.includes('orphaned deliveries of this destination are pending again')));
 });
+
+test('escalation timers on two instances: each step fires once, by the holder of the scheduler lease', async () => {
+  const CHAT = { id: '01GW2G3V0S59R238FAHPDS1R66', token: 'chat-source-token-0123456789' };
+  const ONCALL = { id: '01GW2G3V0S59R238FAHPDS1R67', token: 'oncall-source-token-0123456789' };
+  const emu = await Emulator.start({ alertSources: [CHAT, ONCALL] });
+  cleanups.push(() => emu.close());
+  const db = await freshPostgres();
+  cleanups.push(() => db.drop());
+  const dir = tempDir();
+  const dest = (s: typeof CHAT) => ({ type: 'incident_io_alert_source', alert_source_config_id: s.id, token: s.token, base_url: emu.url });
+  const instances: TocsinProcess[] = [];
+  for (let i = 0; i < 2; i++) {
+    const port = await freePort();
+    const over = {
+      storage: { postgres: db.url },
+      cluster: { lease_ttl: '2s' },
+      destinations: { chat: dest(CHAT), oncall: dest(ONCALL) },
+      routes: [{ escalation: [{ notify: 'chat' }, { after: '2s', to: 'oncall' }] }],
+      delivery: { poll_interval: '100ms' },
+    };
+    const t = await startTocsin(writeConfig(dir, gatewayConfig(emu, dir, port, over), `tocsin-${port}.yaml`), { port });
+    cleanups.push(() => t.kill('SIGKILL'));
+    instances.push(t);
+  }
+  for (let i = 0; i < 10; i++) assert.equal((await send(instances[i % 2]!, { title: `queue ${i}`, dedup_key: `queue-${i}` })).status, 202);
+  const oncallEvents = async () => (await emu.requests(`/v2/alert_events/http/${ONCALL.id}`)).filter((r) => r.status === 202).map((r) => r.body.deduplication_key as string);
+  await waitFor('every step', async () => (await oncallEvents()).length >= 10, 15_000);
+  await new Promise((r) => setTimeout(r, 1500));
+  const keys = await oncallEvents();
+  assert.equal(keys.length, 10, 'each alert escalated once');
+  assert.equal(new Set(keys).size, 10);
+  const view = (await http('GET', `${instances[0]!.url}/api/v1/cluster`, { token: ADMIN_TOKEN })).body;
+  const scheduler = view.leases.find((l: { name: string }) => l.name === 'scheduler');
+  assert.ok(scheduler?.expires_at, 'one instance holds the scheduler lease');
+});

@@ -1,0 +1,43 @@
+import type { Insertable } from 'kysely';
+import { forUpdateSkipLocked } from './dialect.ts';
+import type { EscalationRow, EscalationsTable, Executor } from './schema.ts';
+
+export type NewEscalation = Insertable<EscalationsTable>;
+
+/**
+ * Steps that are due, oldest first, locked for the one scheduler that fires them (SKIP LOCKED on PostgreSQL: a step
+ * another transaction holds is taken next round).
+ */
+export async function dueEscalations(db: Executor, now: number, limit: number): Promise<EscalationRow[]> {
+  return forUpdateSkipLocked(
+    db,
+    db.selectFrom('escalations').selectAll().where('status', '=', 'pending').where('due_at', '<=', now).orderBy('due_at').orderBy('id').limit(limit),
+  ).execute();
+}
+
+/** When the next pending step is due, so an idle scheduler knows how long it may sleep. */
+export async function nextEscalationAt(db: Executor): Promise<number | undefined> {
+  const r = await db.selectFrom('escalations').select((eb) => eb.fn.min('due_at').as('at')).where('status', '=', 'pending').executeTakeFirst();
+  return r?.at == null ? undefined : Number(r.at);
+}
+
+export async function finishEscalation(db: Executor, id: number, status: 'fired' | 'cancelled', reason: string | null, now: number): Promise<void> {
+  await db.updateTable('escalations').set({ status, reason, updated_at: now }).where('id', '=', id).where('status', '=', 'pending').execute();
+}
+
+/** An episode was acknowledged (or ended): its steps still pending will not fire. Returns how many were cancelled. */
+export async function cancelEscalations(db: Executor, alertId: string, episode: number, reason: string, now: number): Promise<number> {
+  const r = await db
+    .updateTable('escalations')
+    .set({ status: 'cancelled', reason, updated_at: now })
+    .where('alert_id', '=', alertId)
+    .where('episode', '=', episode)
+    .where('status', '=', 'pending')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
+/** Every step of an alert, for its page in the API. */
+export async function listEscalations(db: Executor, alertId: string): Promise<EscalationRow[]> {
+  return db.selectFrom('escalations').selectAll().where('alert_id', '=', alertId).orderBy('episode').orderBy('step').execute();
+}
