@@ -12,7 +12,7 @@ import { migrateToLatest, ping } from './migrations.ts';
 import { openPostgres } from './postgres.ts';
 import type { Db } from './schema.ts';
 
-const MIGRATIONS = ['0001_core', '0002_sticky_routing', '0003_claim_indexes', '0004_leases'];
+const MIGRATIONS = ['0001_core', '0002_sticky_routing', '0003_claim_indexes', '0004_leases', '0005_escalations'];
 
 const applied = async (db: Db) => (await db.selectFrom('kysely_migration' as never).select('name' as never).orderBy('name' as never).execute()).map((r) => (r as { name: string }).name);
 
@@ -40,7 +40,7 @@ test('both dialects get the same tables, columns and indexes from the one migrat
   for (const dialect of DIALECTS) await withDialect(dialect, async ({ db }) => void seen.set(dialect, await schemaOf(db)));
   const [sqlite, postgres] = [seen.get('sqlite')!, seen.get('postgres')!];
   assert.deepEqual(postgres, sqlite);
-  assert.equal(sqlite.tables.length, 7);
+  assert.equal(sqlite.tables.length, 8);
   assert.ok(sqlite.indexes.includes('deliveries_claim') && !sqlite.indexes.includes('deliveries_alert'), sqlite.indexes.join());
 });
 
