@@ -28,7 +28,7 @@ export function registerRoutesCommand(program: Command): void {
         const rows = tree.routes.map((r) => ({
           '#': r.index,
           match: matchText(r),
-          to: r.to,
+          to: [r.to.join(', '), ...(r.escalation ?? []).map((s) => `+${humanMs(s.after_ms)} unacked: ${s.to.join(', ')}`)].join('; '),
           then: r.unreachable ? `never reached: route ${tree.defaultRoute} takes every alert` : r.continue ? 'continue' : r.catchAll ? 'stop (default route)' : 'stop',
         }));
         const width = terminalWidth();
@@ -60,7 +60,8 @@ export function registerRoutesCommand(program: Command): void {
         const lines = [`labels        ${formatLabels(input.labels)}`];
         for (const i of result.matched) {
           const r = tree.routes[i - 1]!;
-          lines.push(`route ${String(i).padEnd(7)} ${matchText(r)} → ${r.to.join(', ')}${r.continue ? ' (continue)' : ''}`);
+          const steps = (r.escalation ?? []).map((s) => `, then after ${humanMs(s.after_ms)} unless acknowledged → ${s.to.join(', ')}`).join('');
+          lines.push(`route ${String(i).padEnd(7)} ${matchText(r)} → ${r.to.join(', ')}${steps}${r.continue ? ' (continue)' : ''}`);
         }
         if (result.destinations.length) lines.push(`destinations  ${result.destinations.join(', ')}`);
         else lines.push(`no route matches: this alert would be stored and delivered nowhere (unrouted)${tree.defaultRoute === null ? '; the config has no default route' : ''}`);
@@ -68,4 +69,10 @@ export function registerRoutesCommand(program: Command): void {
       });
       if (!result.destinations.length) process.exitCode = EXIT.failure;
     });
+}
+
+/** 180000 → `3m`, 90000 → `90s`: an escalation step's delay as the config would write it. */
+function humanMs(ms: number): string {
+  for (const [unit, n] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % n === 0) return `${ms / n}${unit}`;
+  return `${ms}ms`;
 }

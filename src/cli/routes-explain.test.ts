@@ -58,3 +58,10 @@ test('labels from arguments: source and severity as the gateway sets them; mista
     assert.match(r.message, message);
   }
 });
+
+test('an escalation route shows its later steps in the tree', () => {
+  const t = routeTree([{ matchers: [], to: ['chat'], steps: [{ afterMs: 180_000, to: ['oncall'] }], continue: false }]);
+  assert.deepEqual(t.routes[0]!.to, ['chat']);
+  assert.deepEqual(t.routes[0]!.escalation, [{ after_ms: 180_000, to: ['oncall'] }]);
+  assert.equal(routeTree(routes).routes[0]!.escalation, undefined);
+});

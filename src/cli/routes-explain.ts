@@ -11,6 +11,8 @@ export interface RouteInfo {
   index: number;
   match: { label: string; op: string; value: string }[];
   to: string[];
+  /** An escalation's later steps: `{ after_ms, to }`, each only if the alert is still unacknowledged by then. */
+  escalation?: { after_ms: number; to: string[] }[];
   continue: boolean;
   /** No matchers: every alert that gets this far matches. */
   catchAll: boolean;
@@ -34,7 +36,9 @@ export function routeTree(routes: readonly Route[]): RouteTree {
       defaultRoute ??= i + 1;
       if (!r.continue) stoppedAt = i + 1;
     }
-    return { index: i + 1, match: r.matchers.map(({ label, op, value }) => ({ label, op, value })), to: [...r.to], continue: r.continue, catchAll, unreachable };
+    const info: RouteInfo = { index: i + 1, match: r.matchers.map(({ label, op, value }) => ({ label, op, value })), to: [...r.to], continue: r.continue, catchAll, unreachable };
+    if (r.steps?.length) info.escalation = r.steps.map((s) => ({ after_ms: s.afterMs, to: [...s.to] }));
+    return info;
   });
   return { routes: out, defaultRoute };
 }
