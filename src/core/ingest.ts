@@ -202,7 +202,8 @@ async function applyEvent(tx: Tx, held: InsertBuffer, deps: IngestDeps, known: K
   );
   known.set(identity(event.source, event.dedupKey), row);
   // A new episode of a route with escalation steps: their timers are rows, committed with the alert (escalate.ts).
-  if (kind === 'new' && !override) await scheduleEscalations(held, row, escalationSteps(routes, labels), now);
+  // Versus' `?oncall_enable=false` (kept as metadata) asks for no on-call page: only the first step goes out.
+  if (kind === 'new' && !override && content.metadata.oncall_enable !== false) await scheduleEscalations(held, row, escalationSteps(routes, labels), now);
   const enqueue = decision.deliver ? await enqueueFor(tx, row, deliverTo, now, configured, { newAlert: !current, held }) : [];
   const applied: Applied = { result: { id: row.id, dedup_key: event.dedupKey, result: decision.kind }, source: event.source, enqueue, destinations: deliverTo };
   if (kind === 'new' && routedTo.length === 0) applied.unrouted = row;

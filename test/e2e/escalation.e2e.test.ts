@@ -88,6 +88,18 @@ test('resolved before the step: on-call is never paged, the chat gets the resolv
   assert.deepEqual(await events(ONCALL), []);
 });
 
+test("Versus' oncall_enable=false (kept in metadata): the chat gets it, on-call is never paged", async () => {
+  const { start, events } = await setup();
+  const t = await start();
+  const r = await http('POST', `${t.url}/ingest/app`, { token: APP_TOKEN, body: { title: 'Batch job slow', dedup_key: 'batch', metadata: { team: 'payments', oncall_enable: false } } });
+  assert.equal(r.status, 202);
+  await waitFor('the first step', async () => (await events(CHAT)).length === 1);
+  await new Promise((res) => setTimeout(res, STEP_MS + 800));
+  assert.deepEqual(await events(ONCALL), []);
+  const detail = (await http('GET', `${t.url}/api/v1/alerts/${r.body.results[0].id}`, { token: ADMIN_TOKEN })).body;
+  assert.deepEqual(detail.escalations, [], 'no step was scheduled');
+});
+
 test('kill -9 inside the window: after the restart the step fires once, on time', async () => {
   const { start, events } = await setup();
   let t = await start();

@@ -8,8 +8,8 @@ export interface OncallChoice {
 }
 
 /**
- * Versus' per-request `?oncall_enable=true|false`. tocsin has no escalation of its own yet, so the choice is kept on
- * each alert of the request (metadata `oncall_enable`) for the escalation feature to honour, and for routes to match.
+ * Versus' per-request `?oncall_enable=true|false`, kept on each alert of the request (metadata `oncall_enable`): with
+ * false, an escalation route sends only its first step (core/ingest.ts), and routes can match on it.
  */
 export function oncallFromQuery(query: Readonly<Record<string, string | undefined>>): OncallChoice {
   const raw = query.oncall_enable?.trim();
