@@ -41,3 +41,18 @@ export async function cancelEscalations(db: Executor, alertId: string, episode: 
 export async function listEscalations(db: Executor, alertId: string): Promise<EscalationRow[]> {
   return db.selectFrom('escalations').selectAll().where('alert_id', '=', alertId).orderBy('episode').orderBy('step').execute();
 }
+
+/**
+ * Steps across every alert, with their alert's title: pending ones soonest due first (the escalations in progress),
+ * fired or cancelled ones most recently settled first.
+ */
+export async function listEscalationsByStatus(db: Executor, status: EscalationRow['status'], limit: number): Promise<(EscalationRow & { alert_title: string; alert_state: string })[]> {
+  const q = db
+    .selectFrom('escalations')
+    .innerJoin('alerts', 'alerts.id', 'escalations.alert_id')
+    .selectAll('escalations')
+    .select(['alerts.title as alert_title', 'alerts.state as alert_state'])
+    .where('escalations.status', '=', status);
+  const ordered = status === 'pending' ? q.orderBy('escalations.due_at').orderBy('escalations.id') : q.orderBy('escalations.updated_at', 'desc').orderBy('escalations.id', 'desc');
+  return ordered.limit(limit).execute();
+}
