@@ -36,6 +36,8 @@ export function escalationView(e: EscalationRow) {
     episode: e.episode,
     step: e.step,
     due_at: new Date(e.due_at).toISOString(),
+    /** How long after the episode fired (the route's `after`): scheduled when it fired, due this much later. */
+    after_ms: e.due_at - e.created_at,
     to: JSON.parse(e.destinations) as string[],
     status: e.status,
     reason: e.reason,

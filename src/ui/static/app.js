@@ -5,6 +5,7 @@ import { h, note, replace } from './dom.js';
 import { alertPage, alertsPage } from './page-alerts.js';
 import { deliveriesPage } from './page-deliveries.js';
 import { destinationsPage } from './page-destinations.js';
+import { escalationsPage } from './page-escalations.js';
 import { overviewPage } from './page-overview.js';
 import { routesPage } from './page-routes.js';
 import { sourcesPage } from './page-sources.js';
@@ -21,6 +22,7 @@ const PAGES = [
   [/^alerts$/, 'Alerts', alertsPage, 'Alerts'],
   [/^alerts\/([^/]+)$/, 'Alert', alertPage, null],
   [/^deliveries$/, 'Deliveries', deliveriesPage, 'Deliveries'],
+  [/^escalations$/, 'Escalations', escalationsPage, 'Escalations'],
   [/^destinations$/, 'Destinations', destinationsPage, 'Destinations'],
   [/^routes$/, 'Routes', routesPage, 'Routes'],
   [/^sources$/, 'Sources', sourcesPage, 'Sources'],

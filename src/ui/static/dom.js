@@ -54,6 +54,12 @@ export function when(iso) {
   return h('time', { datetime: iso, title: d.toLocaleString() }, secs >= 0 ? `${ago} ago` : `in ${ago}`);
 }
 
+/** 180000 → `3m`, 90000 → `90s`: a delay as the config writes it (an escalation step's `after`). @param {number} ms */
+export function duration(ms) {
+  for (const [unit, n] of /** @type {[string, number][]} */ ([['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]])) if (ms > 0 && ms % n === 0) return `${ms / n}${unit}`;
+  return `${ms}ms`;
+}
+
 /** @param {string | null | undefined} word */
 export const badge = (word) => h('span', { class: `badge b-${String(word ?? 'none').replace(/[^a-z_]/g, '')}` }, word ?? 'none');
 

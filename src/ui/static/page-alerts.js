@@ -3,6 +3,7 @@
 import { ApiError, get, post, qs, shownFailure } from './api.js';
 import { badge, h, kv, link, note, outLink, replace, table, when } from './dom.js';
 import { deliveryRows } from './page-deliveries.js';
+import { escalatedText, escalationSteps } from './page-escalations.js';
 
 const STATES = ['firing', 'acknowledged', 'resolved'];
 const SEVERITIES = ['critical', 'error', 'warning', 'info', 'none'];
@@ -51,8 +52,9 @@ export async function alertsPage(main, _params, query) {
   return { refresh: load };
 }
 
-/** @param {any} t */
-function transitionText(t) {
+/** @param {any} t @param {any[]} steps */
+function transitionText(t, steps) {
+  if (t.kind === 'escalated') return escalatedText(t, steps);
   const what = t.kind === 'created' ? 'fired' : t.kind === 'refired' ? 'fired again (new episode)' : t.kind;
   return [h('strong', null, what), ` by ${t.actor}`, t.from ? ` (${t.from} → ${t.to})` : ` (${t.to})`, ` · episode ${t.episode}`];
 }
@@ -73,19 +75,22 @@ export async function alertPage(main, [id]) {
   const body = h('div');
   replace(main, status, body);
   async function load() {
-    const { alert: a, transitions, deliveries, incidents } = await get(`/alerts/${encodeURIComponent(id ?? '')}`);
+    const { alert: a, transitions, deliveries, incidents, escalations = [] } = await get(`/alerts/${encodeURIComponent(id ?? '')}`);
     const details = await Promise.all(deliveries.map((/** @type {any} */ d) => get(`/deliveries/${d.id}`)));
     document.title = `${a.title} · tocsin`;
     /** @type {{at: string, cls: string, content: any}[]} */
     const events = [
-      ...transitions.map((/** @type {any} */ t) => ({ at: t.at, cls: 't-transition', content: transitionText(t) })),
+      ...transitions.map((/** @type {any} */ t) => ({ at: t.at, cls: t.kind === 'escalated' ? 't-escalated' : 't-transition', content: transitionText(t, escalations) })),
       ...details.flatMap((x) => x.attempts.map((/** @type {any} */ at) => ({ at: at.at, cls: `t-${at.outcome}`, content: attemptText(x.delivery, at) }))),
     ].sort((x, y) => x.at.localeCompare(y.at));
     /** @param {'acknowledge' | 'resolve'} action */
     const act = (action) => async () => {
       try {
+        const pending = escalations.filter((/** @type {any} */ e) => e.status === 'pending').length;
         await post(`/alerts/${encodeURIComponent(a.id)}/${action}`);
-        replace(status, note(action === 'resolve' ? 'Resolved: the resolve is queued to every destination this alert went to.' : 'Acknowledged.', 'okay'));
+        // The API cancels whatever is still pending when it acts; the table below, read again, shows which.
+        const stopped = pending ? ' The escalation steps still pending are cancelled.' : '';
+        replace(status, note(action === 'resolve' ? `Resolved: the resolve is queued to every destination this alert went to.${stopped}` : `Acknowledged.${stopped}`, 'okay'));
         await load();
       } catch (e) {
         if (!(e instanceof ApiError && e.status === 401)) replace(status, note(`${action} failed: ${e instanceof Error ? e.message : e}`, 'error'));
@@ -107,6 +112,7 @@ export async function alertPage(main, [id]) {
       }),
       h('h2', null, 'Timeline'),
       events.length ? h('ol', { class: 'timeline' }, events.map((e) => h('li', { class: e.cls }, when(e.at), ' · ', e.content))) : note('Nothing yet.'),
+      escalations.length ? [h('h2', null, 'Escalation'), escalationSteps(escalations)] : null,
       h('h2', null, 'Deliveries'),
       deliveries.length ? deliveryRows(deliveries, load, status, false) : note('No delivery: no route matched this alert.'),
       h('h2', null, 'Labels'), h('p', { class: 'muted' }, 'What routes match on.'),

@@ -1,10 +1,13 @@
 // @ts-check
 /** Routes: the list as the gateway tries it, and "where would this alert go?". */
 import { ApiError, get, post } from './api.js';
-import { h, note, replace, table } from './dom.js';
+import { duration, h, note, replace, table } from './dom.js';
 
 /** @param {any} r */
 const matchText = (r) => (r.catchAll ? h('em', null, 'every alert') : r.match.map((/** @type {any} */ m) => h('code', { class: 'mono' }, `${m.label}${m.op}${JSON.stringify(m.value)}`)).flatMap((/** @type {any} */ x, /** @type {number} */ i) => (i ? [', ', x] : [x])));
+
+/** Where a route sends at once, then each escalation step: "then after 3m unless acknowledged → oncall". @param {any} r */
+const toText = (r) => [r.to.join(', '), (r.escalation ?? []).map((/** @type {any} */ s) => h('div', { class: 'muted' }, `then after ${duration(s.after_ms)} unless acknowledged → ${s.to.join(', ')}`))];
 
 /**
  * `team=payments severity=critical` (spaces or new lines between) → {team: ["payments"], severity: ["critical"]}.
@@ -36,7 +39,7 @@ export async function routesPage(main) {
       replace(result,
         r.warnings.map((/** @type {string} */ w) => note(`Warning: ${w}`)),
         r.routed
-          ? note(`Goes to ${r.destinations.join(', ')} — matched route${r.matched_routes.length > 1 ? 's' : ''} ${r.matched_routes.map((/** @type {number} */ i) => `#${i}`).join(', ')}.`, 'okay')
+          ? note(`Goes to ${r.destinations.join(', ')} — matched route${r.matched_routes.length > 1 ? 's' : ''} ${r.matched_routes.map((/** @type {number} */ i) => `#${i}`).join(', ')}.${r.matched_routes.flatMap((/** @type {number} */ i) => tree.routes[i - 1]?.escalation ?? []).map((/** @type {any} */ s) => ` Then after ${duration(s.after_ms)} unless acknowledged → ${s.to.join(', ')}.`).join('')}`, 'okay')
           : note(`No route matches: such an alert would be stored and delivered nowhere (unrouted)${tree.default_route === null ? '; the config has no default route' : ''}.`, 'error'));
     } catch (err) {
       if (!(err instanceof ApiError && err.status === 401)) replace(result, note(err instanceof Error ? err.message : String(err), 'error'));
@@ -48,7 +51,7 @@ export async function routesPage(main) {
   replace(main, h('h1', null, 'Routes'),
     h('p', { class: 'muted' }, 'Tried in order; the first match wins unless it says continue. Matchers see an alert\'s labels (source, severity, metadata keys, the source type\'s labels).'),
     tree.routes.length ? table([{ key: 'index', label: '#', num: true }, { key: 'match', label: 'Match' }, { key: 'to', label: 'To' }, { key: 'then', label: 'Then' }], tree.routes,
-      (r, k) => (k === 'match' ? matchText(r) : k === 'to' ? r.to.join(', ') : k === 'then' ? then(r) : r[k]), 'Routes in the order they are tried')
+      (r, k) => (k === 'match' ? matchText(r) : k === 'to' ? toText(r) : k === 'then' ? then(r) : r[k]), 'Routes in the order they are tried')
       : note('No routes: every alert goes to every destination.'),
     tree.routes.length && tree.default_route === null ? note('No default route: an alert that matches none of these is stored and delivered nowhere.', 'error') : null,
     h('h2', null, 'Where would this alert go?'),

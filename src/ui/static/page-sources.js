@@ -6,6 +6,42 @@ import { h, note, replace, snippet } from './dom.js';
 /** @param {string} name */
 const tokenVar = (name) => `TOCSIN_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}_TOKEN`;
 
+/**
+ * Fluent Bit's and Vector's HTTP outputs, sending records as NDJSON (one JSON object a line), which every ingest route
+ * reads as a list. The token is read from the environment by the shipper itself (both expand `${VAR}` in their config).
+ * @param {string} name @param {string} url @param {string} v the token's variable @returns {[string, string][]}
+ */
+function logShippers(name, url, v) {
+  const u = new URL(url);
+  const tls = u.protocol === 'https:';
+  const port = u.port || (tls ? '443' : '80');
+  return [
+    ['Fluent Bit (fluent-bit.conf)', `[OUTPUT]
+    Name           http
+    Match          *
+    Host           ${u.hostname}
+    Port           ${port}
+    URI            ${u.pathname}
+    Format         json_lines
+    Header         Authorization Bearer \${${v}}
+    tls            ${tls ? 'On' : 'Off'}
+    # Fluent Bit's default format, msgpack, is not JSON: json_lines sends one record a line`],
+    ['Vector (vector.yaml)', `sinks:
+  tocsin_${name.replace(/[^A-Za-z0-9_]/g, '_')}:
+    type: http
+    inputs: [my_logs]          # your source or transform
+    uri: ${url}
+    method: post
+    auth:
+      strategy: bearer
+      token: "\${${v}}"
+    encoding:
+      codec: json
+    framing:
+      method: newline_delimited`],
+  ];
+}
+
 /** @param {{name: string, type: string}} s @param {string} url @returns {[string, string][]} */
 function snippets(s, url) {
   const v = tokenVar(s.name);
@@ -51,6 +87,7 @@ exit $status`]);
     out.push(['dbt without the CLI (curl)', `curl -fsS -X POST '${url}' -H "Authorization: Bearer $TOCSIN_SOURCE_TOKEN" \\
      -H 'Content-Type: application/json' --data-binary @target/run_results.json`]);
   }
+  if (s.type === 'versus' || s.type === 'webhook') out.push(...logShippers(s.name, url, v));
   if (s.type === 'alerts' || s.type === 'versus' || s.type === 'webhook') out.push(['curl', curl]);
   if (!out.length) out.push(['curl (the body this source type expects; see docs/sources.md)', `curl -X POST '${url}' -H "Authorization: Bearer $${v}" -H 'Content-Type: application/json' --data-binary @payload.json`]);
   return out;
