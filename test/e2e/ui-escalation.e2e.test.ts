@@ -15,7 +15,7 @@ const ONCALL = { id: '01GW2G3V0S59R238FAHPDS1R71', token: 'oncall-source-token-0
 const LOGS_TOKEN = 'logs-source-token-0123456789';
 const PROM_TOKEN = 'prom-source-token-0123456789';
 /** The storage route's step: short enough to fire during the test. */
-const QUICK_MS = 1500;
+const QUICK_MS = 2000;
 
 let emu: Emulator;
 let tocsin: TocsinProcess;
@@ -97,9 +97,10 @@ test('the alert page: an escalated transition in words, the steps with status; t
   const main = page.locator('main');
   await main.locator('ol.timeline li.t-escalated').waitFor();
   const text = await main.innerText();
-  assert.match(text, /escalated to oncall: not acknowledged within 1500ms · step 1, episode 1/);
-  assert.match(text, /Escalation\n[\s\S]*1\s+1\s+.*ago\s+1500ms after it fired\s+oncall\s+fired/);
+  assert.match(text, /escalated to oncall: not acknowledged within 2s · step 1, episode 1/);
+  assert.match(text, /Escalation\n[\s\S]*1\s+1\s+.*ago\s+2s after it fired\s+oncall\s+fired/);
   assert.match(text, /Routed to\s+chat, oncall/);
+  await checkPage('alert-escalated');
   await waitFor('on-call got the alert', async () => (await emu.requests(`/v2/alert_events/http/${ONCALL.id}`)).some((x) => x.status === 202) || undefined);
 });
 
@@ -124,13 +125,13 @@ test('Escalations page: pending steps soonest first with alert, due-in and desti
   await page.locator('main tbody tr').first().waitFor();
   assert.equal((await rows()).length, 1, 'the acknowledged alert\'s step is gone');
   assert.match((await rows())[0]!, /in [23] min[\s\S]*Checkout latency p99 above 2 s[\s\S]*episode 1\s+1\s+oncall\s+firing/);
-  await checkPage('escalations');
   await page.locator('#live').getByText('Live').waitFor();
   ids.queue = await ingest('Payment queue backlog growing', 'pay-queue', 'payments');
   await page.getByRole('link', { name: 'Payment queue backlog growing' }).waitFor({ timeout: 10_000 });
   const texts = await rows();
   assert.equal(texts.length, 2);
   assert.match(texts[0]!, /Checkout latency/, 'the older step is due first');
+  await checkPage('escalations');
   await page.getByRole('link', { name: 'Checkout latency p99 above 2 s' }).click();
   await page.getByRole('heading', { level: 1, name: 'Checkout latency p99 above 2 s' }).waitFor();
   await nav('Escalations');
@@ -142,7 +143,7 @@ test('Routes: each escalation step in words, and where an alert would go says it
   await nav('Routes');
   const text = await page.locator('main').innerText();
   assert.match(text, /team="payments"\s+chat\s+then after 3m unless acknowledged → oncall\s+stop/);
-  assert.match(text, /team="storage"\s+chat\s+then after 1500ms unless acknowledged → oncall\s+stop/);
+  assert.match(text, /team="storage"\s+chat\s+then after 2s unless acknowledged → oncall\s+stop/);
   assert.match(text, /every alert\s+chat\s+stop \(default route\)/);
   await page.getByLabel('Labels').fill('team=payments');
   await page.getByRole('button', { name: 'Where would it go?' }).click();
@@ -160,7 +161,7 @@ test('Sources: Fluent Bit and Vector snippets with the token as a placeholder, a
   await nav('Sources');
   const fluent = await page.locator('pre[aria-label="logs: Fluent Bit (fluent-bit.conf)"]').innerText();
   const vector = await page.locator('pre[aria-label="logs: Vector (vector.yaml)"]').innerText();
-  assert.match(fluent, /^\[OUTPUT\]\n\s+Name\s+http\n\s+Match\s+\*/);
+  assert.match(fluent, /^# json_lines[^\n]*\n\[OUTPUT\]\n\s+Name\s+http\n\s+Match\s+\*/);
   assert.equal(field(fluent, 'Format'), 'json_lines');
   assert.equal(field(fluent, 'Header'), 'Authorization Bearer ${TOCSIN_LOGS_TOKEN}');
   assert.equal(field(fluent, 'tls'), 'Off');

@@ -16,7 +16,8 @@ function logShippers(name, url, v) {
   const tls = u.protocol === 'https:';
   const port = u.port || (tls ? '443' : '80');
   return [
-    ['Fluent Bit (fluent-bit.conf)', `[OUTPUT]
+    ['Fluent Bit (fluent-bit.conf)', `# json_lines: one JSON record a line (Fluent Bit's default, msgpack, is not JSON)
+[OUTPUT]
     Name           http
     Match          *
     Host           ${u.hostname}
@@ -24,8 +25,7 @@ function logShippers(name, url, v) {
     URI            ${u.pathname}
     Format         json_lines
     Header         Authorization Bearer \${${v}}
-    tls            ${tls ? 'On' : 'Off'}
-    # Fluent Bit's default format, msgpack, is not JSON: json_lines sends one record a line`],
+    tls            ${tls ? 'On' : 'Off'}`],
     ['Vector (vector.yaml)', `sinks:
   tocsin_${name.replace(/[^A-Za-z0-9_]/g, '_')}:
     type: http
