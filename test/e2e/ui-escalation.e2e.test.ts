@@ -139,6 +139,20 @@ test('Escalations page: pending steps soonest first with alert, due-in and desti
   await waitFor('the resolved alert\'s step leaves the page', async () => ((await rows()).length === 1 && (await rows())[0]!.includes('Payment queue')) || undefined, 10_000);
 });
 
+test('a step of an alert its source resolved stays pending until due: both pages say it will not fire', async () => {
+  await nav('Escalations');
+  await page.getByRole('link', { name: 'Payment queue backlog growing' }).waitFor();
+  const r = await http('POST', `${tocsin.url}/ingest/app`, { token: APP_TOKEN, body: { title: 'Payment queue backlog growing', dedup_key: 'pay-queue', status: 'resolved' } });
+  assert.equal(r.status, 202, r.text);
+  await page.getByText('will not fire: the alert is resolved').waitFor({ timeout: 10_000 });
+  const [row] = (await api('/escalations')).body.escalations;
+  assert.deepEqual([row.alert_id, row.alert_state, row.status], [ids.queue, 'resolved', 'pending'], 'the row is cancelled when due, not before');
+  await page.getByRole('link', { name: 'Payment queue backlog growing' }).click();
+  const steps = page.getByRole('table', { name: 'Escalation steps of this alert' });
+  await steps.waitFor();
+  assert.match(await steps.innerText(), /oncall\s+pending\s+will not fire: the alert is resolved/);
+});
+
 test('Routes: each escalation step in words, and where an alert would go says it too', async () => {
   await nav('Routes');
   const text = await page.locator('main').innerText();

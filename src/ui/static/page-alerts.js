@@ -112,7 +112,7 @@ export async function alertPage(main, [id]) {
       }),
       h('h2', null, 'Timeline'),
       events.length ? h('ol', { class: 'timeline' }, events.map((e) => h('li', { class: e.cls }, when(e.at), ' · ', e.content))) : note('Nothing yet.'),
-      escalations.length ? [h('h2', null, 'Escalation'), escalationSteps(escalations)] : null,
+      escalations.length ? [h('h2', null, 'Escalation'), escalationSteps(escalations, a)] : null,
       h('h2', null, 'Deliveries'),
       deliveries.length ? deliveryRows(deliveries, load, status, false) : note('No delivery: no route matched this alert.'),
       h('h2', null, 'Labels'), h('p', { class: 'muted' }, 'What routes match on.'),

@@ -19,7 +19,7 @@ export async function escalationsPage(main) {
           if (k === 'due_at') return [when(e.due_at), h('div', { class: 'muted' }, new Date(e.due_at).toLocaleString())];
           if (k === 'alert') return [link(`/ui/alerts/${encodeURIComponent(e.alert_id)}`, e.alert_title), h('div', { class: 'muted' }, `episode ${e.episode}`)];
           if (k === 'to') return e.to.join(', ');
-          if (k === 'alert_state') return badge(e.alert_state);
+          if (k === 'alert_state') return [badge(e.alert_state), willNotFire(e.alert_state)];
           return e[k];
         },
         'Pending escalation steps, soonest due first'),
@@ -29,6 +29,12 @@ export async function escalationsPage(main) {
   await load();
   return { refresh: load };
 }
+
+/**
+ * A step still pending of an alert no longer firing (resolved by its source, say) is cancelled, not sent, when due.
+ * @param {string} state the alert's
+ */
+const willNotFire = (state) => (state === 'firing' ? null : h('div', { class: 'muted' }, `will not fire: the alert is ${state}`));
 
 /**
  * An `escalated` transition in words: "escalated to oncall: not acknowledged within 3m". The delay is the step's own
@@ -42,15 +48,18 @@ export function escalatedText(t, steps) {
   return [h('strong', null, `escalated to ${(c.to ?? []).join(', ')}`), `: not acknowledged${within}`, ` · step ${c.step ?? '?'}, episode ${t.episode}`];
 }
 
-/** An alert's escalation steps: when each is (or was) due, where it goes, and what became of it. @param {any[]} steps */
-export function escalationSteps(steps) {
+/**
+ * An alert's escalation steps: when each is (or was) due, where it goes, and what became of it.
+ * @param {any[]} steps @param {any} alert
+ */
+export function escalationSteps(steps, alert) {
   return table(
     [{ key: 'step', label: 'Step', num: true }, { key: 'episode', label: 'Episode', num: true }, { key: 'due_at', label: 'Due' }, { key: 'to', label: 'To' }, { key: 'status', label: 'Status' }],
     steps,
     (e, k) => {
       if (k === 'due_at') return [when(e.due_at), h('div', { class: 'muted' }, `${duration(e.after_ms)} after it fired`)];
       if (k === 'to') return e.to.join(', ');
-      if (k === 'status') return [badge(e.status), e.reason ? ` ${e.reason}` : null];
+      if (k === 'status') return [badge(e.status), e.reason ? ` ${e.reason}` : null, e.status === 'pending' && e.episode === alert.episode ? willNotFire(alert.state) : null];
       return e[k];
     },
     'Escalation steps of this alert');
