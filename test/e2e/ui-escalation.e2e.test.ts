@@ -195,6 +195,24 @@ test('Sources: Fluent Bit and Vector snippets with the token as a placeholder, a
   await checkPage('sources');
 });
 
+test('dark mode: the Escalations page and an escalated alert pass axe too', async () => {
+  const dark = await newPage(browser, { dark: true });
+  try {
+    await logIn(dark.page, tocsin.url, ADMIN_TOKEN);
+    await dark.page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await dark.page.goto(`${tocsin.url}/ui/escalations`);
+    await dark.page.locator('main tbody tr').first().waitFor();
+    assert.deepEqual(await axeViolations(dark.page), [], 'axe on escalations (dark)');
+    await dark.page.goto(`${tocsin.url}/ui/alerts/${ids.storage}`);
+    await dark.page.locator('ol.timeline li.t-escalated').waitFor();
+    assert.deepEqual(await axeViolations(dark.page), [], 'axe on the escalated alert (dark)');
+    await screenshot(dark.page, 'escalations-alert-dark');
+    assert.deepEqual(dark.seen.errors, []);
+  } finally {
+    await dark.context.close();
+  }
+});
+
 test('no secret — admin, source and destination tokens — is in any page or response the browser got', async () => {
   const all = [...seen.responses.map((r) => `${r.url}\n${r.body}`), await page.content()].join('\n');
   assert.ok(seen.responses.some((r) => r.url.includes('/api/v1/escalations')), 'the escalations were among them');
