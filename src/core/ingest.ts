@@ -9,6 +9,7 @@ import { escalationSteps, route, type Route } from '../routing/routes.ts';
 import { findAlertsByIdentity, insertAlert, insertTransition, touchAlert, updateAlert } from '../storage/alerts-repo.ts';
 import type { EnqueueResult } from '../storage/deliveries-enqueue.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
+import { cancelEscalations } from '../storage/escalations-repo.ts';
 import { InsertBuffer } from '../storage/insert-buffer.ts';
 import type { AlertRow, Tx } from '../storage/schema.ts';
 import { Batcher } from './batching.ts';
@@ -204,6 +205,12 @@ async function applyEvent(tx: Tx, held: InsertBuffer, deps: IngestDeps, known: K
   // A new episode of a route with escalation steps: their timers are rows, committed with the alert (escalate.ts).
   // Versus' `?oncall_enable=false` (kept as metadata) asks for no on-call page: only the first step goes out.
   if (kind === 'new' && !override && content.metadata.oncall_enable !== false) await scheduleEscalations(held, row, escalationSteps(routes, labels), now);
+  // A resolve cancels the steps still pending at once (the scheduler would at their due time; the UI and API should
+  // not show them as coming meanwhile). Only looked for when some route escalates: most resolves pay nothing.
+  if (kind === 'resolve' && routes.some((r) => r.steps)) {
+    await held.before('escalations');
+    await cancelEscalations(tx, row.id, row.episode, 'resolved', now);
+  }
   const enqueue = decision.deliver ? await enqueueFor(tx, row, deliverTo, now, configured, { newAlert: !current, held }) : [];
   const applied: Applied = { result: { id: row.id, dedup_key: event.dedupKey, result: decision.kind }, source: event.source, enqueue, destinations: deliverTo };
   if (kind === 'new' && routedTo.length === 0) applied.unrouted = row;

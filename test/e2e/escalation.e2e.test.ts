@@ -84,6 +84,9 @@ test('resolved before the step: on-call is never paged, the chat gets the resolv
   await waitFor('the first step', async () => (await events(CHAT)).length === 1);
   await fire(t, 'resolved');
   await waitFor('the resolve in the chat', async () => (await events(CHAT)).includes('resolved'));
+  const alertId = (await http('GET', `${t.url}/api/v1/alerts`, { token: ADMIN_TOKEN })).body.alerts[0].id;
+  const steps = (await http('GET', `${t.url}/api/v1/alerts/${alertId}`, { token: ADMIN_TOKEN })).body.escalations;
+  assert.deepEqual(steps.map((e: { status: string; reason: string }) => [e.status, e.reason]), [['cancelled', 'resolved']], 'cancelled by the resolve, not left pending');
   await new Promise((res) => setTimeout(res, STEP_MS + 500));
   assert.deepEqual(await events(ONCALL), []);
 });
