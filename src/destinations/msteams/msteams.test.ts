@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { messageProblem, TeamsStandin } from '../../../test/standins/msteams.ts';
-import type { DeliveryPayload, SendOutcome } from '../types.ts';
+import type { SendOutcome } from '../types.ts';
 import { buildCard, escapeMarkdown, MAX_BYTES } from './card.ts';
 import { msteamsConfig } from './config.ts';
 import type { HttpOutcome } from '../incident-io/http.ts';
 import { classifyTeams, createMsteamsDestination, msteamsDestination } from './msteams.ts';
+import { deliveryPayload } from '../../../test/payloads.ts';
 
 const WF = '0f1e2d3c4b5a69788796a5b4c3d2e1f0';
 const SIG = 'unitSigAbCdEf0123456789xyz';
@@ -15,18 +16,7 @@ before(async () => {
 });
 after(() => teams.close());
 
-const p = (over: Partial<DeliveryPayload> = {}): DeliveryPayload => ({
-  alertId: '01J',
-  source: 'app',
-  dedupKey: 'k',
-  externalKey: 'app:k',
-  episode: 1,
-  status: 'firing',
-  title: 'Disk full',
-  metadata: {},
-  at: 0,
-  ...over,
-});
+const p = deliveryPayload;
 const dest = (url: string) => createMsteamsDestination('t', msteamsConfig.parse({ type: 'msteams', webhook_url: url }));
 const secretFree = (o: SendOutcome, secrets: string[]) => {
   const text = JSON.stringify(o);

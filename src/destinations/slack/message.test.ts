@@ -3,20 +3,10 @@ import { test } from 'node:test';
 import { blockProblem } from '../../../test/standins/slack.ts';
 import type { DeliveryPayload } from '../types.ts';
 import { buildMessage, clip, escape, LIMITS } from './message.ts';
+import { deliveryPayload } from '../../../test/payloads.ts';
 
-const p = (over: Partial<DeliveryPayload> = {}): DeliveryPayload => ({
-  alertId: '01J',
-  source: 'app',
-  dedupKey: 'k',
-  externalKey: 'app:k',
-  episode: 1,
-  status: 'firing',
-  title: 'Disk full',
-  severity: 'critical',
-  metadata: { service: 'db', team: ['storage', 'infra'], nested: { a: 1 } },
-  at: 0,
-  ...over,
-});
+const p = (over: Partial<DeliveryPayload> = {}): DeliveryPayload =>
+  deliveryPayload({ severity: 'critical', metadata: { service: 'db', team: ['storage', 'infra'], nested: { a: 1 } }, ...over });
 
 test('a plain alert: header, status line, fields of scalar metadata, context; valid Block Kit', () => {
   const m = buildMessage(p({ sourceUrl: 'https://grafana.example/d/1?a=1&b=2' }));

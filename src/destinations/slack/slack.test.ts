@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { SlackStandin } from '../../../test/standins/slack.ts';
-import type { DeliveryPayload, SendOutcome } from '../types.ts';
+import type { SendOutcome } from '../types.ts';
 import { slackConfig } from './config.ts';
 import { createSlackDestination, slackDestination } from './slack.ts';
+import { deliveryPayload } from '../../../test/payloads.ts';
 
 const TOKEN = 'xoxb-standin-token-0123456789';
 let slack: SlackStandin;
@@ -12,18 +13,7 @@ before(async () => {
 });
 after(() => slack.close());
 
-const p = (over: Partial<DeliveryPayload> = {}): DeliveryPayload => ({
-  alertId: '01J',
-  source: 'app',
-  dedupKey: 'k',
-  externalKey: 'app:k',
-  episode: 1,
-  status: 'firing',
-  title: 'Disk full',
-  metadata: {},
-  at: 0,
-  ...over,
-});
+const p = deliveryPayload;
 const bot = (over: Record<string, unknown> = {}) => createSlackDestination('s', slackConfig.parse({ type: 'slack', token: TOKEN, channel: '#alerts', base_url: slack.apiUrl, ...over }));
 const secretFree = (o: SendOutcome, secrets: string[]) => {
   const text = JSON.stringify(o);

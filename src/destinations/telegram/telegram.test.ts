@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { parseHtml, TelegramStandin } from '../../../test/standins/telegram.ts';
-import type { DeliveryPayload, SendOutcome } from '../types.ts';
+import type { SendOutcome } from '../types.ts';
 import { telegramConfig } from './config.ts';
 import { createTelegramDestination, telegramDestination } from './telegram.ts';
 import { buildText, fit, MAX_TEXT } from './text.ts';
+import { deliveryPayload } from '../../../test/payloads.ts';
 
 const TOKEN = '987654321:AAUnitTestTokenUnitTestToken0123456';
 const WRONG = '987654321:AAWrongTokenWrongTokenWrongToken99';
@@ -23,18 +24,7 @@ before(async () => {
 });
 after(() => tg.close());
 
-const p = (over: Partial<DeliveryPayload> = {}): DeliveryPayload => ({
-  alertId: '01J',
-  source: 'app',
-  dedupKey: 'k',
-  externalKey: 'app:k',
-  episode: 1,
-  status: 'firing',
-  title: 'Disk full',
-  metadata: {},
-  at: 0,
-  ...over,
-});
+const p = deliveryPayload;
 const bot = (over: Record<string, unknown> = {}) => createTelegramDestination('tg', telegramConfig.parse({ type: 'telegram', token: TOKEN, chat_id: CHAT, base_url: tg.url, ...over }));
 const secretFree = (o: SendOutcome) => {
   const text = JSON.stringify(o);
