@@ -2,6 +2,7 @@
  * The web UI tests' browser: Debian's chromium driven by playwright-core (never a browser download), loopback only.
  * Every response body the page receives is kept, so a test can search them all for secrets.
  */
+import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -69,4 +70,24 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SHOTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/**
+ * What every page test does, bound to the test's page (read through `current`: tests open it in a `before` hook):
+ * `checkPage` — no axe violation, no console error, a screenshot; `nav` — the main navigation to a page by its name.
+ */
+export function pageSteps(current: () => { page: Page; seen: Seen }) {
+  return {
+    async checkPage(name: string): Promise<void> {
+      const { page, seen } = current();
+      assert.deepEqual(await axeViolations(page), [], `axe on ${name}`);
+      await screenshot(page, name);
+      assert.deepEqual(seen.errors, [], `console errors on ${name}`);
+    },
+    async nav(label: string): Promise<void> {
+      const { page } = current();
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
+      await page.getByRole('heading', { level: 1, name: label }).waitFor();
+    },
+  };
 }

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, APP_TOKEN, Emulator, freePort, gatewayConfig, http, startTocsin, tempDir, waitFor, writeConfig, type TocsinProcess } from '../harness.ts';
-import { axeViolations, launch, logIn, newPage, screenshot, type Seen } from './ui-browser.ts';
+import { axeViolations, launch, logIn, newPage, pageSteps, screenshot, type Seen } from './ui-browser.ts';
 
 const CHAT = { id: '01GW2G3V0S59R238FAHPDS1R70', token: 'chat-source-token-0123456789' };
 const ONCALL = { id: '01GW2G3V0S59R238FAHPDS1R71', token: 'oncall-source-token-0123456789' };
@@ -60,16 +60,8 @@ after(async () => {
   await emu?.close();
 });
 
-async function checkPage(name: string) {
-  assert.deepEqual(await axeViolations(page), [], `axe on ${name}`);
-  await screenshot(page, name);
-  assert.deepEqual(seen.errors, [], `console errors on ${name}`);
-}
-
-const nav = async (label: string) => {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
-  await page.getByRole('heading', { level: 1, name: label }).waitFor();
-};
+/** Renders, has no console error, passes axe, and is photographed; the main navigation. */
+const { checkPage, nav } = pageSteps(() => ({ page, seen }));
 
 test('GET /api/v1/escalations: pending steps soonest first with their alert; fired ones by status; bad queries refused', async () => {
   const r = await api('/escalations');

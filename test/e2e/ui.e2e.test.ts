@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, http, waitFor } from '../harness.ts';
-import { axeViolations, launch, logIn, newPage, screenshot, type Seen } from './ui-browser.ts';
+import { axeViolations, launch, logIn, newPage, pageSteps, screenshot, type Seen } from './ui-browser.ts';
 import { startFixture, type Fixture } from './ui-fixture.ts';
 
 let fx: Fixture;
@@ -25,17 +25,8 @@ after(async () => {
   await fx?.close();
 });
 
-/** Renders, has no console error, passes axe, and is photographed. */
-async function checkPage(name: string) {
-  assert.deepEqual(await axeViolations(page), [], `axe on ${name}`);
-  await screenshot(page, name);
-  assert.deepEqual(seen.errors, [], `console errors on ${name}`);
-}
-
-const nav = async (label: string) => {
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
-  await page.getByRole('heading', { level: 1, name: label }).waitFor();
-};
+/** Renders, has no console error, passes axe, and is photographed; the main navigation. */
+const { checkPage, nav } = pageSteps(() => ({ page, seen }));
 
 test('log in with the admin token: the overview shows alerts by state and source, destinations, senders and storage', async () => {
   await logIn(page, fx.tocsin.url, ADMIN_TOKEN);
