@@ -53,7 +53,10 @@ test('two instances on one PostgreSQL: one login serves both; a page on one upda
     (await http('GET', `${a.url}/api/v1/cluster`, { token: ADMIN_TOKEN })).body.leases.find((l: { name: string; expires_at: string | null }) => l.name === 'destination:oncall' && l.expires_at),
   );
   const row = page.locator('main tr', { hasText: 'oncall' });
-  await row.getByText(sender.holder).waitFor();
+  // The host and pid (the whole holder id in the title): what tells the instances apart for a person.
+  const [host, , pid] = sender.holder.split(':');
+  await row.getByText(`${host} · pid ${pid}`).waitFor();
+  assert.equal(await row.locator(`code[title="${sender.holder}"]`).count(), 1);
   assert.equal(await row.getByText('(this instance)').count(), sender.held_here ? 1 : 0, JSON.stringify(sender));
   await screenshot(page, 'overview-cluster');
   assert.deepEqual(seen.errors, [], 'no console error');

@@ -4,6 +4,15 @@ import { get } from './api.js';
 import { badge, h, link, note, replace, s, table, when } from './dom.js';
 
 /**
+ * `host:boot:pid:nonce` (src/cluster/holder.ts) as people tell instances apart: the host and the pid.
+ * @param {string} holder
+ */
+export const shortHolder = (holder) => {
+  const parts = holder.split(':');
+  return parts.length === 4 ? `${parts[0]} · pid ${parts[2]}` : holder;
+};
+
+/**
  * 24 hourly bars, delivered (up) and failed (down) from one baseline; the numbers are in the text beside it.
  * @param {{hour: string, delivered: number, retry: number, failed: number}[]} hours @param {string} name
  */
@@ -51,7 +60,7 @@ export async function overviewPage(main) {
           if (k === 'totals') return `${d.last_24h.reduce((/** @type {number} */ n, /** @type {any} */ x) => n + x.delivered, 0)} / ${d.last_24h.reduce((/** @type {number} */ n, /** @type {any} */ x) => n + x.retry + x.failed, 0)}`;
           if (k === 'rate') return d.rate_limit ? `${d.rate_limit.used_last_minute} of ${d.rate_limit.per_minute}/min` : '—';
           if (k === 'dead') return d.dead ? link(`/ui/deliveries?status=dead&destination=${encodeURIComponent(d.name)}`, String(d.dead)) : '0';
-          if (k === 'sender') return d.sender ? [h('code', null, d.sender.holder), d.sender.held_here ? ' (this instance)' : '', h('div', { class: 'muted' }, d.sender.expires_at ? ['lease until ', when(d.sender.expires_at)] : 'released')] : h('span', { class: 'muted' }, 'no sender yet');
+          if (k === 'sender') return d.sender ? [h('code', { title: d.sender.holder }, shortHolder(d.sender.holder)), d.sender.held_here ? ' (this instance)' : '', h('div', { class: 'muted' }, d.sender.expires_at ? ['lease until ', when(d.sender.expires_at)] : 'released')] : h('span', { class: 'muted' }, 'no sender yet');
           return d[k];
         }, 'Destinations: deliveries over the last 24 hours, backlog, dead letters and the instance sending'),
       h('h2', null, 'Storage and instance'),
