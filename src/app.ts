@@ -95,6 +95,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     pollIntervalMs: config.delivery.pollIntervalMs,
     configured: () => routing.destinations,
     wake,
+    sources: () => [...config.sources.values()],
   });
 
   let routing: Routing = { routes: config.routes, destinations: new Set(config.destinations.keys()) };

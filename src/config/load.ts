@@ -20,6 +20,8 @@ export interface SourceConfig {
   bodyLimit: number;
   /** `severity_map`, keys lower-cased. */
   severityMap: Readonly<Record<string, Severity>>;
+  /** `resolve_after`: an alert of this source with no new event for this long is resolved. */
+  resolveAfterMs?: number | undefined;
   options: unknown;
 }
 
@@ -158,13 +160,13 @@ function validateEntries(rawSources: RawConfig['sources'], rawDestinations: RawC
       problems.push({ path: `sources.${name}.type`, message: `unknown source type "${s.type}" (known: ${Object.keys(sourceTypes).join(', ')})` });
       continue;
     }
-    const { type: _t, token, body_limit, severity_map, ...rest } = s;
+    const { type: _t, token, body_limit, severity_map, resolve_after, ...rest } = s;
     const options = type.options.safeParse(rest);
     if (!options.success) {
       problems.push(...zodProblems(options.error, `sources.${name}`));
       continue;
     }
-    sources.set(name, { name, type: s.type, token, bodyLimit: body_limit ?? Math.max(type.defaultBodyLimit ?? 0, bodyLimit), severityMap: severity_map ?? {}, options: options.data });
+    sources.set(name, { name, type: s.type, token, bodyLimit: body_limit ?? Math.max(type.defaultBodyLimit ?? 0, bodyLimit), severityMap: severity_map ?? {}, resolveAfterMs: resolve_after, options: options.data });
   }
 
   const destinations = new Map<string, DestinationConfig>();

@@ -84,6 +84,8 @@ export const sourceBase = z
     type: z.string({ required_error: 'say which kind of source this is, e.g. type: alerts' }),
     token: z.string({ required_error: 'every source needs a token (or token_file) that senders present as a Bearer token' }).min(16, 'must be at least 16 characters: generate one with `openssl rand -hex 24`'),
     body_limit: z.number().int().positive().optional(),
+    /** For senders that only ever fire: an alert with no new event for this long is resolved (TTL). */
+    resolve_after: duration.refine((ms) => ms >= 1000, 'must be at least 1s').optional(),
     /** The sender's own severity words (`P1`, `SEV2`, `High`) → tocsin severities; matched case-insensitively. */
     severity_map: z
       .record(z.enum(SEVERITIES, { errorMap: () => ({ message: `must be one of ${SEVERITIES.join(', ')}` }) }))

@@ -3,7 +3,7 @@ import { findAlert, findAlertForUpdate, insertTransition, updateAlert } from '..
 import { findDelivery } from '../storage/deliveries-repo.ts';
 import { cancelEscalations } from '../storage/escalations-repo.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
-import type { AlertRow, DeliveryRow } from '../storage/schema.ts';
+import type { AlertRow, DeliveryRow, Tx } from '../storage/schema.ts';
 import { enqueueFor, readList, toPayload } from './outbox.ts';
 
 export type ManageOutcome<T> = { ok: true; value: T; wake?: string[] } | { ok: false; status: 404 | 409; code: string; message: string };
@@ -59,15 +59,33 @@ export async function actOnAlert(
     const to = action === 'resolve' ? 'resolved' : 'acknowledged';
     if (alert.state === 'resolved') return { ok: false, status: 409, code: 'conflict', message: `alert ${id} is already resolved` };
     if (alert.state === to) return { ok: true, value: alert };
-    const changes = action === 'resolve' ? { state: to, resolved_at: now, updated_at: now } : { state: to, acknowledged_at: now, updated_at: now };
-    const row: AlertRow = { ...alert, ...changes } as AlertRow;
-    await updateAlert(tx, id, changes as Partial<AlertRow>);
-    // Somebody is on it (or it is over): the escalation's later steps are not needed.
-    await cancelEscalations(tx, id, alert.episode, action === 'resolve' ? 'resolved' : 'acknowledged', now);
-    await insertTransition(tx, { alert_id: id, episode: alert.episode, kind: action === 'resolve' ? 'resolved' : 'acknowledged', from_state: alert.state, to_state: to, actor: 'api', content: '{}', at: now });
-    // Sticky: a manual resolve goes to every destination the episode was queued to.
-    const destinations = readList(alert.routed_to);
-    if (action === 'resolve') await enqueueFor(tx, row, destinations, now, configured);
-    return { ok: true, value: row, wake: action === 'resolve' ? destinations : [] };
+    const { row, wake } = await changeState(tx, alert, action, now, configured, 'api');
+    return { ok: true, value: row, wake };
   });
+}
+
+/**
+ * Acknowledges or resolves an active alert locked by the caller, on behalf of `actor` (a person through the API, or
+ * tocsin itself: `ttl`). Returns the new row and the destinations whose senders should look now.
+ */
+export async function changeState(
+  tx: Tx,
+  alert: AlertRow,
+  action: 'acknowledge' | 'resolve',
+  now: number,
+  configured: ReadonlySet<string>,
+  actor: string,
+  content: Record<string, unknown> = {},
+): Promise<{ row: AlertRow; wake: string[] }> {
+  const to = action === 'resolve' ? 'resolved' : 'acknowledged';
+  const changes = action === 'resolve' ? { state: to, resolved_at: now, updated_at: now } : { state: to, acknowledged_at: now, updated_at: now };
+  const row: AlertRow = { ...alert, ...changes } as AlertRow;
+  await updateAlert(tx, alert.id, changes as Partial<AlertRow>);
+  // Somebody is on it (or it is over): the escalation's later steps are not needed.
+  await cancelEscalations(tx, alert.id, alert.episode, to, now);
+  await insertTransition(tx, { alert_id: alert.id, episode: alert.episode, kind: to, from_state: alert.state, to_state: to, actor, content: JSON.stringify(content), at: now });
+  // Sticky: a resolve goes to every destination the episode was queued to.
+  const destinations = readList(alert.routed_to);
+  if (action === 'resolve') await enqueueFor(tx, row, destinations, now, configured);
+  return { row, wake: action === 'resolve' ? destinations : [] };
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { HolderId } from '../cluster/holder.ts';
 import { Lease } from '../cluster/lease.ts';
 import { fireDueEscalations } from '../core/escalate.ts';
+import { resolveStale } from '../core/ttl.ts';
 import type { Clock } from '../domain/clock.ts';
 import { nextEscalationAt } from '../storage/escalations-repo.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
@@ -22,14 +23,16 @@ export interface SchedulerOptions {
   configured: () => ReadonlySet<string>;
   /** Rows were queued for these destinations: their senders should look now. */
   wake: (destinations: Iterable<string>) => void;
+  /** The sources in force, for `resolve_after`. */
+  sources: () => readonly { name: string; resolveAfterMs?: number | undefined }[];
 }
 
 /** The lease under which timers run: one instance fires every due timer, once, whatever the number of instances. */
 export const SCHEDULER_LEASE = 'scheduler';
 
 /**
- * Durable timers (escalation steps today): due times are rows in the database, so a restart neither loses nor
- * repeats one. Every instance runs this loop, but only the holder of the `scheduler` lease fires anything, each
+ * Durable timers (escalation steps, and `resolve_after` for sources that never resolve): due times are rows in the
+ * database (a step's due_at, an alert's last_event_at), so a restart neither loses nor repeats one. Every instance runs this loop, but only the holder of the `scheduler` lease fires anything, each
  * batch in a transaction fenced by that lease — so a timer fires once per due time across the cluster.
  */
 export class Scheduler {
@@ -79,13 +82,18 @@ export class Scheduler {
           continue;
         }
         const now = clock.now();
-        const r = await commits.run(async (tx) => ((await this.lease.fence(tx)) ? fireDueEscalations(tx, now, this.o.configured()) : undefined));
+        const r = await commits.run(async (tx) => {
+          if (!(await this.lease.fence(tx))) return undefined;
+          const steps = await fireDueEscalations(tx, now, this.o.configured());
+          return { ...steps, ttl: await resolveStale(tx, now, this.o.sources(), this.o.configured()) };
+        });
         failures = 0;
-        if (r && (r.fired || r.cancelled)) {
+        if (r && (r.fired || r.cancelled || r.ttl.resolved)) {
           if (r.fired) logger.info({ steps: r.fired, destinations: [...r.woken] }, 'escalation steps fired: not acknowledged in time');
           if (r.cancelled) logger.info({ steps: r.cancelled }, 'escalation steps cancelled: acknowledged or resolved before they were due');
-          this.o.wake(r.woken);
-          if (r.fired + r.cancelled >= 100) continue;
+          if (r.ttl.resolved) logger.info({ alerts: r.ttl.resolved }, 'alerts resolved by resolve_after: no new event from their source for that long');
+          this.o.wake([...r.woken, ...r.ttl.woken]);
+          if (r.fired + r.cancelled >= 100 || r.ttl.resolved >= 100) continue;
         }
         const next = await nextEscalationAt(this.o.db);
         await this.waits.sleep(next === undefined ? this.o.pollIntervalMs : Math.max(0, Math.min(this.o.pollIntervalMs, next - clock.now())));

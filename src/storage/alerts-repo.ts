@@ -1,5 +1,5 @@
 import type { Insertable } from 'kysely';
-import { forUpdate } from './dialect.ts';
+import { forUpdate, forUpdateSkipLocked } from './dialect.ts';
 import type { InsertBuffer } from './insert-buffer.ts';
 import { insertRows, listShape, padList, template } from './prepared.ts';
 import type { AlertRow, Executor, NewAlertRow, TransitionRow, TransitionsTable } from './schema.ts';
@@ -108,6 +108,17 @@ export async function listAlerts(db: Executor, f: AlertFilter): Promise<AlertRow
 export async function countAlertsByState(db: Executor): Promise<{ state: string; n: number }[]> {
   const rows = await db.selectFrom('alerts').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('state').execute();
   return rows.map((r) => ({ state: r.state, n: Number(r.n) }));
+}
+
+/**
+ * Active alerts of `source` whose last event is at or before `before`, oldest first, locked for the scheduler that
+ * resolves them (`resolve_after`); rows another transaction holds are taken next round.
+ */
+export async function staleAlerts(db: Executor, source: string, before: number, limit: number): Promise<AlertRow[]> {
+  return forUpdateSkipLocked(
+    db,
+    db.selectFrom('alerts').selectAll().where('source', '=', source).where('state', 'in', ['firing', 'acknowledged']).where('last_event_at', '<=', before).orderBy('last_event_at').limit(limit),
+  ).execute();
 }
 
 /**

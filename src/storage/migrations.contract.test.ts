@@ -12,7 +12,7 @@ import { migrateToLatest, ping } from './migrations.ts';
 import { openPostgres } from './postgres.ts';
 import type { Db } from './schema.ts';
 
-const MIGRATIONS = ['0001_core', '0002_sticky_routing', '0003_claim_indexes', '0004_leases', '0005_escalations'];
+const MIGRATIONS = ['0001_core', '0002_sticky_routing', '0003_claim_indexes', '0004_leases', '0005_escalations', '0006_stale_alerts'];
 
 const applied = async (db: Db) => (await db.selectFrom('kysely_migration' as never).select('name' as never).orderBy('name' as never).execute()).map((r) => (r as { name: string }).name);
 

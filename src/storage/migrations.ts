@@ -202,6 +202,15 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('escalations').execute();
     },
   },
+  '0006_stale_alerts': {
+    async up(db: Kysely<any>) {
+      // `resolve_after`: the scheduler looks for a source's active alerts silent since a time, oldest first.
+      await db.schema.createIndex('alerts_stale').on('alerts').columns(['source', 'state', 'last_event_at']).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropIndex('alerts_stale').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
