@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../domain/clock.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
-import { acquireLease, releaseLease, renewLease, type Acquired } from '../storage/leases-repo.ts';
+import { acquireLease, holdsLease, releaseLease, renewLease, type Acquired } from '../storage/leases-repo.ts';
 import type { Db, Tx } from '../storage/schema.ts';
 import { formatHolder, holderGone, processAlive, type HolderId } from './holder.ts';
 
@@ -91,12 +91,14 @@ export class Lease {
   }
 
   /**
-   * Inside a transaction that acts for the lease: renews it, and returns false (and lets go) when another instance
-   * holds it now. The caller writes nothing then.
+   * Inside a transaction that acts for the lease: returns false (and lets go) when another instance holds it now; the
+   * caller writes nothing then. A read, not a write — an idle sender's claims commit nothing (no fsync per poll) — that
+   * holds the lease row until the transaction ends on PostgreSQL (FOR SHARE), so a takeover waits for it and then
+   * finds what it claimed in flight. Renewing is the timer's job.
    */
   async fence(tx: Tx): Promise<boolean> {
     if (this.epoch === undefined) return false;
-    const ok = await renewLease(tx, { name: this.o.name, me: this.me, epoch: this.epoch, now: this.o.clock.now(), ttlMs: this.o.ttlMs });
+    const ok = await holdsLease(tx, { name: this.o.name, me: this.me, epoch: this.epoch });
     if (!ok) this.lost('taken over by another instance');
     return ok;
   }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { contract } from '../../test/storage-dialects.ts';
 import { GroupCommit } from './group-commit.ts';
-import { acquireLease, listLeases, releaseLease, renewLease, type AcquireInput, type AcquireOutcome } from './leases-repo.ts';
+import { acquireLease, holdsLease, listLeases, releaseLease, renewLease, type AcquireInput, type AcquireOutcome } from './leases-repo.ts';
 import type { Db, Executor } from './schema.ts';
 
 const TTL = 15_000;
@@ -157,4 +157,15 @@ contract('two instances acquire a lease never held before at once: one inserts i
     (await listLeases(db)).map((l) => [l.holder, l.epoch]),
     [['A', 1]],
   );
+});
+
+contract('holdsLease: true for the current tenure only, and it writes nothing', async ({ db }) => {
+  await acquireLease(db, input('A', T0));
+  const before = await listLeases(db);
+  assert.equal(await holdsLease(db, { name: 'sender:pager', me: 'A', epoch: 1 }), true);
+  assert.equal(await holdsLease(db, { name: 'sender:pager', me: 'A', epoch: 2 }), false);
+  assert.equal(await holdsLease(db, { name: 'sender:pager', me: 'B', epoch: 1 }), false);
+  assert.deepEqual(await listLeases(db), before);
+  await acquireLease(db, input('B', T0 + TTL));
+  assert.equal(await holdsLease(db, { name: 'sender:pager', me: 'A', epoch: 1 }), false, 'taken over');
 });

@@ -1,3 +1,4 @@
+import { isPostgres } from './dialect.ts';
 import type { Executor, LeaseRow } from './schema.ts';
 
 /**
@@ -69,6 +70,15 @@ export async function renewLease(db: Executor, t: Tenure & { now: number; ttlMs:
     .where('epoch', '=', t.epoch)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
+}
+
+/**
+ * Whether this holder's tenure is still the lease's (no takeover since), without writing. On PostgreSQL the row is
+ * share-locked until the transaction ends: a takeover (an update of the row) waits for it.
+ */
+export async function holdsLease(db: Executor, t: Tenure): Promise<boolean> {
+  const q = db.selectFrom('leases').select('epoch').where('name', '=', t.name).where('holder', '=', t.me).where('epoch', '=', t.epoch);
+  return (await (isPostgres(db) ? q.forShare() : q).executeTakeFirst()) !== undefined;
 }
 
 /** Lets the lease go at once (a clean stop), so the next instance need not wait for it to expire. */
