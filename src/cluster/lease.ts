@@ -27,7 +27,7 @@ export interface LeaseOptions {
 /**
  * One instance's hold on one named lease (leases-repo.ts): takes it when it is free, renews it every third of its
  * time to live, and says whether this instance may act for it now. Acting is also fenced in the database: `fence`
- * renews the lease inside the transaction that does the work, and fails there if another instance took it over.
+ * checks the tenure inside the transaction that does the work, and fails there if another instance took it over.
  */
 export class Lease {
   private epoch: number | undefined;
