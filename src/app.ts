@@ -12,7 +12,9 @@ import { actOnAlert, retryDelivery } from './core/manage.ts';
 import { rerouteActive } from './core/reroute.ts';
 import { thisProcess } from './cluster/holder.ts';
 import { clusterView } from './cluster/view.ts';
-import { Scheduler } from './delivery/scheduler.ts';
+import { escalationTask } from './timers/escalation-task.ts';
+import { Scheduler } from './timers/scheduler.ts';
+import { ttlTask } from './timers/ttl-task.ts';
 import { Senders } from './delivery/senders.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
 import { DestinationConfigError, destinationTypes } from './destinations/registry.ts';
@@ -95,8 +97,9 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     pollIntervalMs: config.delivery.pollIntervalMs,
     configured: () => routing.destinations,
     wake,
-    sources: () => [...config.sources.values()],
+    tasks: () => timerTasks,
   });
+  const timerTasks = [escalationTask, ttlTask(() => [...config.sources.values()])];
 
   let routing: Routing = { routes: config.routes, destinations: new Set(config.destinations.keys()) };
   const ingestLog = logger.child({ component: 'ingest' });

@@ -1,14 +1,12 @@
 import type { Logger } from 'pino';
 import type { HolderId } from '../cluster/holder.ts';
 import { Lease } from '../cluster/lease.ts';
-import { fireDueEscalations } from '../core/escalate.ts';
-import { resolveStale } from '../core/ttl.ts';
 import type { Clock } from '../domain/clock.ts';
-import { nextEscalationAt } from '../storage/escalations-repo.ts';
+import { backoffMs, STORAGE_BACKOFF } from '../delivery/retry-policy.ts';
+import { Waits } from '../delivery/waits.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { Db } from '../storage/schema.ts';
-import { backoffMs, STORAGE_BACKOFF } from './retry-policy.ts';
-import { Waits } from './waits.ts';
+import type { TimerContext, TimerTask } from './task.ts';
 
 export interface SchedulerOptions {
   db: Db;
@@ -23,17 +21,18 @@ export interface SchedulerOptions {
   configured: () => ReadonlySet<string>;
   /** Rows were queued for these destinations: their senders should look now. */
   wake: (destinations: Iterable<string>) => void;
-  /** The sources in force, for `resolve_after`. */
-  sources: () => readonly { name: string; resolveAfterMs?: number | undefined }[];
+  /** The timer tasks, in the order they run each tick (read every tick: a reload may change them). */
+  tasks: () => readonly TimerTask[];
 }
 
 /** The lease under which timers run: one instance fires every due timer, once, whatever the number of instances. */
 export const SCHEDULER_LEASE = 'scheduler';
 
 /**
- * Durable timers (escalation steps, and `resolve_after` for sources that never resolve): due times are rows in the
- * database (a step's due_at, an alert's last_event_at), so a restart neither loses nor repeats one. Every instance runs this loop, but only the holder of the `scheduler` lease fires anything, each
- * batch in a transaction fenced by that lease — so a timer fires once per due time across the cluster.
+ * Durable timers (`timers/*-task.ts`): due times are rows in the database, so a restart neither loses nor repeats one.
+ * Every instance runs this loop, but only the holder of the `scheduler` lease fires anything, each transaction fenced
+ * by that lease — so a timer fires once per due time across the cluster. Each task gets its own transactions: one
+ * failing never holds up the others.
  */
 export class Scheduler {
   private running = false;
@@ -50,7 +49,10 @@ export class Scheduler {
       name: SCHEDULER_LEASE,
       me: o.holder,
       ttlMs: o.leaseTtlMs,
-      onLost: () => this.waits.wake(),
+      onLost: () => {
+        this.waits.wake();
+        void this.stopTasks();
+      },
     });
   }
 
@@ -69,11 +71,32 @@ export class Scheduler {
     this.running = false;
     this.waits.abort();
     await this.loop;
+    await this.stopTasks();
     await this.lease.release();
   }
 
+  private async stopTasks(): Promise<void> {
+    for (const t of this.o.tasks()) {
+      try {
+        await t.stop?.();
+      } catch (e) {
+        this.o.logger.warn({ err: e, task: t.name }, 'a timer task did not stop cleanly');
+      }
+    }
+  }
+
+  private context(now: number): TimerContext {
+    return {
+      now,
+      db: this.o.db,
+      logger: this.o.logger,
+      configured: this.o.configured(),
+      fenced: (fn) => this.o.commits.run(async (tx) => ((await this.lease.fence(tx)) ? { v: await fn(tx) } : undefined)).then((r) => r?.v),
+    };
+  }
+
   private async run(): Promise<void> {
-    const { clock, logger, commits } = this.o;
+    const { clock, logger } = this.o;
     let failures = 0;
     while (this.running) {
       try {
@@ -81,22 +104,29 @@ export class Scheduler {
           await this.waits.sleep(Math.max(100, Math.floor(this.o.leaseTtlMs / 4)));
           continue;
         }
-        const now = clock.now();
-        const r = await commits.run(async (tx) => {
-          if (!(await this.lease.fence(tx))) return undefined;
-          const steps = await fireDueEscalations(tx, now, this.o.configured());
-          return { ...steps, ttl: await resolveStale(tx, now, this.o.sources(), this.o.configured()) };
-        });
-        failures = 0;
-        if (r && (r.fired || r.cancelled || r.ttl.resolved)) {
-          if (r.fired) logger.info({ steps: r.fired, destinations: [...r.woken] }, 'escalation steps fired: not acknowledged in time');
-          if (r.cancelled) logger.info({ steps: r.cancelled }, 'escalation steps cancelled: acknowledged or resolved before they were due');
-          if (r.ttl.resolved) logger.info({ alerts: r.ttl.resolved }, 'alerts resolved by resolve_after: no new event from their source for that long');
-          this.o.wake([...r.woken, ...r.ttl.woken]);
-          if (r.fired + r.cancelled >= 100 || r.ttl.resolved >= 100) continue;
+        let more = false;
+        let failed: unknown;
+        const tasks = this.o.tasks();
+        for (const task of tasks) {
+          if (!this.running || !this.lease.held()) break;
+          try {
+            const r = await task.tick(this.context(clock.now()));
+            if (r?.woken) this.o.wake(r.woken);
+            if (r?.more) more = true;
+          } catch (e) {
+            failed ??= e;
+            logger.error({ err: e, task: task.name }, 'a timer task failed; it runs again at the next tick (due timers fire late, never lost)');
+          }
         }
-        const next = await nextEscalationAt(this.o.db);
-        await this.waits.sleep(next === undefined ? this.o.pollIntervalMs : Math.max(0, Math.min(this.o.pollIntervalMs, next - clock.now())));
+        if (failed) throw failed;
+        failures = 0;
+        if (more) continue;
+        let next = clock.now() + this.o.pollIntervalMs;
+        for (const task of tasks) {
+          const at = await task.nextDueAt?.(this.o.db, clock.now());
+          if (at !== undefined && at < next) next = at;
+        }
+        await this.waits.sleep(Math.max(0, next - clock.now()));
       } catch (e) {
         failures++;
         const wait = backoffMs(failures, Math.random, STORAGE_BACKOFF);
