@@ -157,7 +157,7 @@ export function registerIngestRoutes(app: FastifyInstance, gw: Gateway, sns: Sns
     const snsType = request.headers['x-amz-sns-message-type'];
     if (isSnsControl(request.body, typeof snsType === 'string' ? snsType : undefined)) return answerSnsControl(request, reply, gw, source, sns);
     const type = sourceTypes[source.type]!;
-    const parsed = await type.parse(request.body, { source: source.name, options: source.options, query: parserQuery(request.query), severityMap: source.severityMap });
+    const parsed = await type.parse(request.body, { source: source.name, options: source.options, query: parserQuery(request.query), severityMap: source.severityMap, receivedAt: Date.now() });
     if (!parsed.ok) {
       gw.metrics.reject(source.name, 400);
       throw badRequest(parsed.problems);

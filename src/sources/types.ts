@@ -29,6 +29,8 @@ export interface ParseContext<O> {
    * vocabulary: pass it to `severityFromWord`.
    */
   severityMap?: Readonly<Record<string, Severity>>;
+  /** When the request arrived (epoch ms, the gateway's clock): parsers stay pure and read time only from here. */
+  receivedAt?: number;
 }
 
 /** What a parser answers: an outcome, or a promise of one (jsonata 2, behind `webhook` and `versus`, is async-only). */

@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { buildConfig } from '../../config/load.ts';
@@ -233,4 +233,49 @@ test('config: an alertmanager or grafana source takes 32 MiB unless told otherwi
   assert.deepEqual(limits({ sources }), { prom: 32 * 1024 * 1024, graf: 32 * 1024 * 1024, app: 1024 * 1024 });
   assert.equal(limits({ sources: { ...sources, prom: { ...sources.prom, body_limit: 2_000_000 } } }).prom, 2_000_000, 'its own body_limit wins');
   assert.deepEqual(limits({ body_limit: 64 * 1024 * 1024, sources }), { prom: 64 * 1024 * 1024, graf: 64 * 1024 * 1024, app: 64 * 1024 * 1024 }, 'a larger top-level limit applies');
+});
+
+describe('endsAt', () => {
+  const at = Date.parse('2026-11-22T09:00:00Z');
+  const withEnd = (endsAt: string | undefined, status = 'firing') => {
+    const body = sample('webhook-v4-1-firing.json');
+    body.alerts = [{ ...body.alerts[0], status, endsAt }];
+    return body;
+  };
+  const parseAt = (body: unknown, receivedAt: number | undefined) =>
+    alertmanagerSource.parse(body, { source: 'prom', options, query: {}, ...(receivedAt !== undefined ? { receivedAt } : {}) });
+
+  test('"firing" with an endsAt already past at receipt is resolved, and the answer says so', () => {
+    const r = parseAt(withEnd('2026-11-22T08:59:59Z'), at);
+    assert.ok(r.ok);
+    assert.equal(r.value.events[0]!.status, 'resolved');
+    assert.match(r.value.warnings?.join(' ') ?? '', /1 alert\(s\) said "firing" but their endsAt had already passed/);
+  });
+
+  test("Alertmanager's zero time, a future endsAt, a missing or unparsable one: still firing, no warning", () => {
+    for (const endsAt of ['0001-01-01T00:00:00Z', '2026-11-22T09:05:00Z', undefined, 'not a time', '1969-12-31T23:59:59Z']) {
+      const r = parseAt(withEnd(endsAt), at);
+      assert.ok(r.ok, String(endsAt));
+      assert.equal(r.value.events[0]!.status, 'firing', String(endsAt));
+      assert.equal(r.value.warnings, undefined, String(endsAt));
+    }
+  });
+
+  test('without a time of receipt nothing is judged; a resolved alert stays resolved; endsAt stays out of metadata', () => {
+    const stale = withEnd('2020-01-01T00:00:00Z');
+    const r = parseAt(stale, undefined);
+    assert.ok(r.ok);
+    assert.equal(r.value.events[0]!.status, 'firing');
+    assert.equal(JSON.stringify(r.value.events[0]!.metadata).includes('2020-01-01'), false);
+    const resolved = parseAt(withEnd('2026-11-22T08:00:00Z', 'resolved'), at);
+    assert.ok(resolved.ok);
+    assert.equal(resolved.value.events[0]!.status, 'resolved');
+    assert.equal(resolved.value.warnings, undefined);
+  });
+
+  test('an endsAt of null (hand-made bodies) is read as absent', () => {
+    const r = parseAt(withEnd(null as unknown as undefined), at);
+    assert.ok(r.ok);
+    assert.equal(r.value.events[0]!.status, 'firing');
+  });
 });

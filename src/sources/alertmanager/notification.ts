@@ -6,6 +6,7 @@ import { isLegacyGrafana, parseLegacyGrafana } from '../grafana/legacy.ts';
 import { isTestNotification, looksLikeGrafana, TEST_NOTIFICATION_WARNING } from '../grafana/shape.ts';
 import { echo, MAX_PROBLEMS, problemsOf } from '../problems.ts';
 import type { ParsedBatch } from '../types.ts';
+import { endedBeforeReceipt } from './ends-at.ts';
 import { notifiedAlertEvent, type NotificationGroup } from './event.ts';
 import { labelsFingerprint } from './fingerprint.ts';
 
@@ -43,6 +44,8 @@ const alertSchema = z.object({
   labels: stringMap,
   annotations: stringMap.nullish(),
   startsAt: z.string().optional(),
+  // Read only to tell a stale "firing" (ends-at.ts); never stored, since it changes on every repeat.
+  endsAt: z.string().nullish(),
   generatorURL: z.string().optional(),
   fingerprint: z.string().optional(),
 });
@@ -73,6 +76,8 @@ function flavourOf(version: string | number | undefined, body: Record<string, un
 
 export interface NotificationContext {
   source: string;
+  /** When the request arrived (epoch ms): a "firing" alert whose endsAt passed before then is resolved. */
+  receivedAt?: number | undefined;
   options: NotificationOptions;
   severityMap?: Readonly<Record<string, Severity>> | undefined;
 }
@@ -110,14 +115,19 @@ export function parseNotification(body: unknown, ctx: NotificationContext): Pars
   const test = flavour === 'grafana' && isTestNotification(n.groupKey, raws);
   const events: AlertEvent[] = [];
   const problems: FieldProblem[] = [];
+  let ended = 0;
   raws.forEach((raw, i) => {
     const a = alertSchema.safeParse(raw);
     if (!a.success) {
       if (problems.length < MAX_PROBLEMS) problems.push(...problemsOf(a.error, `alerts[${i}]`));
       return;
     }
-    const { fingerprint, ...rest } = a.data;
+    const { fingerprint, endsAt, ...rest } = a.data;
     const alert = { ...rest, annotations: a.data.annotations ?? {}, fingerprint: fingerprint || labelsFingerprint(a.data.labels) };
+    if (endedBeforeReceipt(alert.status, endsAt ?? undefined, ctx.receivedAt)) {
+      alert.status = 'resolved';
+      ended++;
+    }
     if (flavour === 'alertmanager') {
       events.push(notifiedAlertEvent(ctx.source, alert, group, ctx.options.severity_label, {}, ctx.severityMap));
     } else {
@@ -127,5 +137,6 @@ export function parseNotification(body: unknown, ctx: NotificationContext): Pars
   });
   if (problems.length) return { ok: false, problems: problems.slice(0, MAX_PROBLEMS) };
   if (test) warnings.push(TEST_NOTIFICATION_WARNING);
+  if (ended) warnings.push(`${ended} alert(s) said "firing" but their endsAt had already passed: resolved, as Alertmanager reads an alert whose end has passed`);
   return ok(warnings.length ? { events, warnings } : { events });
 }
