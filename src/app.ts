@@ -99,9 +99,10 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     wake,
     tasks: () => timerTasks,
   });
-  const timerTasks = [escalationTask, ttlTask(() => [...config.sources.values()])];
+  const timerTasks = [escalationTask, ttlTask];
 
-  let routing: Routing = { routes: config.routes, destinations: new Set(config.destinations.keys()) };
+  const routingOf = (c: Config): Routing => ({ routes: c.routes, destinations: new Set(c.destinations.keys()), sourceResolveAfter: (s) => c.sources.get(s)?.resolveAfterMs });
+  let routing: Routing = routingOf(config);
   const ingestLog = logger.child({ component: 'ingest' });
   const ingestDeps = {
     commits,
@@ -124,6 +125,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     for (const d of r.retargeted) logger.warn({ destination: d }, `destination "${d}" now points at another target: its active alerts are sent there again`);
     if (r.rerouted) logger.info({ alerts: r.rerouted, destinations: Object.fromEntries(r.added) }, 'active alerts routed to destinations they now match');
     if (r.revived) logger.info({ deliveries: r.revived }, 'orphaned deliveries are pending again: their destination is configured');
+    if (r.ttlChanged) logger.info({ alerts: r.ttlChanged }, 'active alerts given the resolve_after now in force');
     for (const [destination, n] of r.orphaned) {
       logger.warn({ destination, deliveries: n }, `destination "${destination}" is not configured: ${n} deliveries kept as orphaned (sent if it comes back; see tocsin deliveries --status orphaned)`);
     }
@@ -142,7 +144,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
   const apply = async (next: Config) => {
     const destinations = await createDestinations(next, logger);
     config = { ...next, listen: config.listen, storage: config.storage, requestTimeoutMs: config.requestTimeoutMs, cluster: config.cluster };
-    routing = { routes: next.routes, destinations: new Set(next.destinations.keys()) };
+    routing = routingOf(next);
     await senders.apply(destinations);
     // The new config is in force from here; if storage is down, the rerouting waits for it rather than failing a
     // reload whose workers already run.

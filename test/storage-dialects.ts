@@ -103,6 +103,8 @@ export function alertRow(id: string, over: Partial<NewAlertRow> = {}): NewAlertR
     last_event_at: 1_000,
     resolved_at: null,
     acknowledged_at: null,
+    event_ttl_ms: null,
+    stale_at: null,
     ...over,
   };
 }

@@ -96,7 +96,13 @@ function compileRoutes(raw: RawRoute[], destinations: Set<string>, problems: Con
         return [];
       }
     });
-    return steps.length ? { matchers, to, steps, continue: r.continue } : { matchers, to, continue: r.continue };
+    return {
+      matchers,
+      to,
+      ...(steps.length ? { steps } : {}),
+      continue: r.continue,
+      ...(r.resolve_after !== undefined ? { resolveAfterMs: r.resolve_after } : {}),
+    };
   });
 }
 

@@ -59,6 +59,8 @@ const route = z
       })
       .optional(),
     continue: z.boolean().default(false),
+    /** This route's alerts with no new event for this long are resolved (overrides the source's resolve_after). */
+    resolve_after: duration.refine((ms) => ms >= 1000, 'must be at least 1s').optional(),
   })
   .strict()
   .superRefine((r, ctx) => {

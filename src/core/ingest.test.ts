@@ -272,3 +272,22 @@ test('a batch written with multi-row inserts ends as the same events one request
   for (const e of events) await ingest(single.deps, [e]);
   assert.deepEqual(await dump(batched.db), await dump(single.db));
 });
+
+test('time to live: the event\'s own beats the route\'s, which beats the source\'s; a repeat restarts it; a resolve clears it', async () => {
+  const { deps, ev, db, clock } = await setup();
+  const base = deps.routing();
+  const routes = [{ ...base.routes[0]!, resolveAfterMs: 5_000 }, ...base.routes.slice(1)];
+  const ttlDeps: IngestDeps = { ...deps, routing: () => ({ ...base, routes, sourceResolveAfter: (s) => (s === 'app' ? 60_000 : undefined) }) };
+  const staleOf = async (key: string) => (await db.selectFrom('alerts').select(['stale_at', 'event_ttl_ms']).where('dedup_key', '=', key).executeTakeFirstOrThrow());
+  const t0 = clock.now();
+  await ingest(ttlDeps, [ev({ dedupKey: 'route' }), ev({ dedupKey: 'own', resolveAfterMs: 2_000 }), ev({ dedupKey: 'source', severity: 'info' }), ev({ dedupKey: 'none', source: 'other', severity: 'info' })]);
+  assert.deepEqual(await staleOf('route'), { stale_at: t0 + 5_000, event_ttl_ms: null });
+  assert.deepEqual(await staleOf('own'), { stale_at: t0 + 2_000, event_ttl_ms: 2_000 });
+  assert.deepEqual(await staleOf('source'), { stale_at: t0 + 60_000, event_ttl_ms: null });
+  assert.deepEqual(await staleOf('none'), { stale_at: null, event_ttl_ms: null });
+  clock.advance(1_000);
+  await ingest(ttlDeps, [ev({ dedupKey: 'own', resolveAfterMs: 2_000 })]); // unchanged repeat
+  assert.equal((await staleOf('own')).stale_at, t0 + 3_000);
+  await ingest(ttlDeps, [ev({ dedupKey: 'route', status: 'resolved' })]);
+  assert.equal((await staleOf('route')).stale_at, null);
+});

@@ -15,6 +15,7 @@ import type { AlertRow, Tx } from '../storage/schema.ts';
 import { Batcher } from './batching.ts';
 import { scheduleEscalations } from './escalate.ts';
 import { enqueueFor, readList } from './outbox.ts';
+import { staleAt, timeToLive } from './ttl.ts';
 
 export interface AlertResult {
   /** tocsin's alert id; null when nothing was stored (a resolve for an alert never seen firing). */
@@ -37,6 +38,8 @@ export interface IngestOutcome {
 export interface Routing {
   routes: Route[];
   destinations: ReadonlySet<string>;
+  /** A source's `resolve_after`, if it has one (core/ttl.ts). */
+  sourceResolveAfter?: (source: string) => number | undefined;
 }
 
 export interface IngestDeps {
@@ -130,8 +133,9 @@ async function applyEvent(tx: Tx, held: InsertBuffer, deps: IngestDeps, known: K
 
   if (decision.kind === 'unchanged') {
     if (!current) return { result: unchangedResult, source: event.source, enqueue: [], destinations: [] };
-    await touchAlert(tx, current.id, now, held);
-    let row: AlertRow = { ...current, last_event_at: now, event_count: current.event_count + 1 };
+    const ttl = { ttl: event.resolveAfterMs ?? null, staleAt: staleAt(current.state, now, timeToLive(deps.routing(), event.source, labels, event.resolveAfterMs)) };
+    await touchAlert(tx, current.id, now, ttl, held);
+    let row: AlertRow = { ...current, last_event_at: now, event_count: current.event_count + 1, event_ttl_ms: ttl.ttl, stale_at: ttl.staleAt };
     // A repeat that now matches a destination the episode never reached (the config changed): it gets the state.
     const added = continuing && event.status === 'firing' ? routed.filter((d) => !before.includes(d)) : [];
     let enqueue: EnqueueResult[] = [];
@@ -161,6 +165,8 @@ async function applyEvent(tx: Tx, held: InsertBuffer, deps: IngestDeps, known: K
     route_override: kind === 'new' ? (requested ?? null) : (override ?? null),
     updated_at: now,
     last_event_at: now,
+    event_ttl_ms: event.resolveAfterMs ?? null,
+    stale_at: staleAt(decision.to, now, timeToLive(deps.routing(), event.source, labels, event.resolveAfterMs)),
   };
   let row: AlertRow;
   if (!current) {

@@ -78,7 +78,7 @@ export async function changeState(
   content: Record<string, unknown> = {},
 ): Promise<{ row: AlertRow; wake: string[] }> {
   const to = action === 'resolve' ? 'resolved' : 'acknowledged';
-  const changes = action === 'resolve' ? { state: to, resolved_at: now, updated_at: now } : { state: to, acknowledged_at: now, updated_at: now };
+  const changes = action === 'resolve' ? { state: to, resolved_at: now, updated_at: now, stale_at: null } : { state: to, acknowledged_at: now, updated_at: now };
   const row: AlertRow = { ...alert, ...changes } as AlertRow;
   await updateAlert(tx, alert.id, changes as Partial<AlertRow>);
   // Somebody is on it (or it is over): the escalation's later steps are not needed.

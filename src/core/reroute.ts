@@ -6,6 +6,7 @@ import { reconcileOrphans, recordTargets } from '../storage/destinations-repo.ts
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { Routing } from './ingest.ts';
 import { enqueueFor, readList } from './outbox.ts';
+import { staleAt, timeToLive } from './ttl.ts';
 
 export interface RerouteReport {
   /** Active alerts that reached a destination they now match for the first time. */
@@ -18,6 +19,8 @@ export interface RerouteReport {
   revived: number;
   /** Destinations whose target changed since they last ran: their active alerts were sent to them again. */
   retargeted: Set<string>;
+  /** Active alerts whose time to live changed with the config (resolve_after added, changed or removed). */
+  ttlChanged: number;
 }
 
 const BATCH = 500;
@@ -30,7 +33,7 @@ const BATCH = 500;
  */
 export async function rerouteActive(commits: GroupCommit, clock: Clock, routing: Routing, targets: ReadonlyMap<string, string> = new Map()): Promise<RerouteReport> {
   const retargeted = await commits.run((tx) => recordTargets(tx, targets, clock.now()));
-  const report: RerouteReport = { rerouted: 0, added: new Map(), orphaned: new Map(), revived: 0, retargeted };
+  const report: RerouteReport = { rerouted: 0, added: new Map(), orphaned: new Map(), revived: 0, retargeted, ttlChanged: 0 };
   let after = '';
   for (;;) {
     const done = await commits.run(async (tx) => {
@@ -38,7 +41,17 @@ export async function rerouteActive(commits: GroupCommit, clock: Clock, routing:
       const rows = await listActiveAlerts(tx, after, BATCH);
       for (const row of rows) {
         const before = readList(row.routed_to);
-        const routed = row.route_override ? [row.route_override] : route(routing.routes, JSON.parse(row.labels) as Labels);
+        const labels = JSON.parse(row.labels) as Labels;
+        // The time to live the config in force gives it (a changed resolve_after applies to alerts already open);
+        // tocsin's own alerts (storm summary, heartbeats) end by their own rules.
+        if (!row.source.startsWith('tocsin:')) {
+          const stale = staleAt(row.state, row.last_event_at, timeToLive(routing, row.source, labels, row.event_ttl_ms));
+          if (stale !== row.stale_at) {
+            await updateAlert(tx, row.id, { stale_at: stale });
+            report.ttlChanged++;
+          }
+        }
+        const routed = row.route_override ? [row.route_override] : route(routing.routes, labels);
         const added = routed.filter((d) => !before.includes(d) && routing.destinations.has(d));
         // A destination now pointing at another target has never seen this alert there.
         const resend = before.filter((d) => retargeted.has(d));

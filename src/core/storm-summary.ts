@@ -69,6 +69,8 @@ export async function startSummary(tx: Tx, destination: string, content: Summary
     parser_labels: null,
     resolved_at: null,
     acknowledged_at: null,
+    event_ttl_ms: null,
+    stale_at: null,
   };
   let row: AlertRow;
   if (!current) {

@@ -46,6 +46,11 @@ export interface AlertEvent {
    * time): kept and sent, but left out when deciding whether a repeat changed anything.
    */
   volatile?: string[];
+  /**
+   * This event's own time to live: with no new event for this long, the alert is resolved (a log rule's quiet time,
+   * a sender's stated expiry). Takes precedence over the route's and the source's `resolve_after`.
+   */
+  resolveAfterMs?: number;
 }
 
 export function isSeverity(value: unknown): value is Severity {

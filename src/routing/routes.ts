@@ -14,6 +14,12 @@ export interface Route {
   steps?: EscalationStep[];
   /** Keep looking at later routes after this one matched. */
   continue: boolean;
+  /** `resolve_after` of this route: its alerts with no new event for this long are resolved (TTL). */
+  resolveAfterMs?: number;
+  /** Names of `time_intervals` in which this route's destinations are muted (mute/decide.ts). */
+  muteTimeIntervals?: string[];
+  /** Names of `time_intervals` outside which this route's destinations are muted. */
+  activeTimeIntervals?: string[];
 }
 
 /**
@@ -25,6 +31,17 @@ export function route(routes: readonly Route[], target: MatchTarget): string[] {
   for (const r of routes) {
     if (!matchesAll(r.matchers, target)) continue;
     for (const d of r.to) if (!out.includes(d)) out.push(d);
+    if (!r.continue) break;
+  }
+  return out;
+}
+
+/** The shortest `resolve_after` of the routes an alert matches (walked as `route` walks them), if any sets one. */
+export function routeResolveAfter(routes: readonly Route[], target: MatchTarget): number | undefined {
+  let out: number | undefined;
+  for (const r of routes) {
+    if (!matchesAll(r.matchers, target)) continue;
+    if (r.resolveAfterMs !== undefined && (out === undefined || r.resolveAfterMs < out)) out = r.resolveAfterMs;
     if (!r.continue) break;
   }
   return out;

@@ -82,7 +82,7 @@ contract('held inserts (InsertBuffer) are found by a lookup in the same transact
       ['01A'],
     );
     await updateAlert(tx, '01A', { title: 'changed' }, held);
-    await touchAlert(tx, '01A', 2_000, held);
+    await touchAlert(tx, '01A', 2_000, { staleAt: null, ttl: null }, held);
     await held.flush();
   });
   assert.equal((await findAlert(db, '01A'))?.title, 'changed');
@@ -103,11 +103,11 @@ contract('updateAlert changes only the columns given (undefined is left alone, n
   assert.deepEqual(await findAlert(db, '01B'), alertRow('01B', { state: 'acknowledged', description: 'x', updated_at: 6_000 }));
 });
 
-contract('touchAlert counts a repeat and moves last_event_at, nothing else', async ({ db }) => {
+contract('touchAlert counts a repeat and moves last_event_at and the time to live, nothing else', async ({ db }) => {
   await insertAlert(db, alertRow('01A'));
-  await touchAlert(db, '01A', 2_000);
-  await touchAlert(db, '01A', 3_000);
-  assert.deepEqual(await findAlert(db, '01A'), alertRow('01A', { event_count: 3, last_event_at: 3_000 }));
+  await touchAlert(db, '01A', 2_000, { staleAt: 5_000, ttl: 3_000 });
+  await touchAlert(db, '01A', 3_000, { staleAt: 6_000, ttl: null });
+  assert.deepEqual(await findAlert(db, '01A'), alertRow('01A', { event_count: 3, last_event_at: 3_000, stale_at: 6_000 }));
 });
 
 const transition = (alertId: string, kind: string, at: number, from: string | null = null): NewTransition => ({

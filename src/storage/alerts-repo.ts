@@ -59,17 +59,18 @@ export async function updateAlert(db: Executor, id: string, changes: Partial<New
   await shape.run(db, { ...changes, 'where:id': id });
 }
 
-const touch = template<{ id: string; at: number }>('touch alert', (db, p) =>
+const touch = template<{ id: string; at: number; staleAt: number | null; ttl: number | null }>('touch alert', (db, p) =>
   db
     .updateTable('alerts')
-    .set((eb) => ({ last_event_at: p('at'), event_count: eb('event_count', '+', 1) }))
+    .set((eb) => ({ last_event_at: p('at'), event_count: eb('event_count', '+', 1), stale_at: p('staleAt'), event_ttl_ms: p('ttl') }))
     .where('id', '=', p('id')),
 );
 
 /** A repeat that changes nothing still says the alert is alive: count it without a transition. */
-export async function touchAlert(db: Executor, id: string, at: number, held?: InsertBuffer): Promise<void> {
+/** A repeat that changed nothing: counted, and its time to live starts again. */
+export async function touchAlert(db: Executor, id: string, at: number, ttl: { staleAt: number | null; ttl: number | null }, held?: InsertBuffer): Promise<void> {
   await held?.before('alerts');
-  await touch.run(db, { id, at });
+  await touch.run(db, { id, at, ...ttl });
 }
 
 export type NewTransition = Insertable<TransitionsTable>;
@@ -114,11 +115,19 @@ export async function countAlertsByState(db: Executor): Promise<{ state: string;
  * Active alerts of `source` whose last event is at or before `before`, oldest first, locked for the scheduler that
  * resolves them (`resolve_after`); rows another transaction holds are taken next round.
  */
-export async function staleAlerts(db: Executor, source: string, before: number, limit: number): Promise<AlertRow[]> {
+/** Active alerts whose time to live ran out by `now`, most overdue first (the `alerts_stale_at` index). */
+export async function staleAlerts(db: Executor, now: number, limit: number): Promise<AlertRow[]> {
   return forUpdateSkipLocked(
     db,
-    db.selectFrom('alerts').selectAll().where('source', '=', source).where('state', 'in', ['firing', 'acknowledged']).where('last_event_at', '<=', before).orderBy('last_event_at').limit(limit),
+    db.selectFrom('alerts').selectAll().where('stale_at', '<=', now).where('state', 'in', ['firing', 'acknowledged']).orderBy('stale_at').limit(limit),
   ).execute();
+}
+
+/** The earliest time to live to run out, so the scheduler sleeps until then. */
+export async function nextStaleAt(db: Executor): Promise<number | undefined> {
+  // Walks the index from its smallest non-null entry; a resolved alert's stale_at is null, so this stops at once.
+  const r = await db.selectFrom('alerts').select('stale_at').where('stale_at', 'is not', null).where('state', 'in', ['firing', 'acknowledged']).orderBy('stale_at').limit(1).executeTakeFirst();
+  return r?.stale_at == null ? undefined : Number(r.stale_at);
 }
 
 /**

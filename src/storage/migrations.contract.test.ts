@@ -8,11 +8,12 @@ import { sql } from 'kysely';
 import { contract, DIALECTS, withDialect, type DialectName } from '../../test/storage-dialects.ts';
 import { freshPostgres } from '../../test/postgres.ts';
 import { isPostgres } from './dialect.ts';
-import { migrateToLatest, ping } from './migrations.ts';
+import { migrateToLatest, MIGRATION_NAMES, ping } from './migrations.ts';
 import { openPostgres } from './postgres.ts';
 import type { Db } from './schema.ts';
 
-const MIGRATIONS = ['0001_core', '0002_sticky_routing', '0003_claim_indexes', '0004_leases', '0005_escalations', '0006_stale_alerts'];
+// Every migration tocsin has, each applied once, in name order (several are added at once by parallel work).
+const MIGRATIONS = [...MIGRATION_NAMES].sort();
 
 const applied = async (db: Db) => (await db.selectFrom('kysely_migration' as never).select('name' as never).orderBy('name' as never).execute()).map((r) => (r as { name: string }).name);
 

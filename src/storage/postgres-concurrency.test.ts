@@ -29,7 +29,7 @@ contract(
     const ingest = async (tx: Tx, id: string, afterInsert?: () => Promise<void>) => {
       const [found] = await findAlertsByIdentity(tx, 'prom', ['disk-full']);
       if (found) {
-        await touchAlert(tx, found.id, 2_000);
+        await touchAlert(tx, found.id, 2_000, { staleAt: null, ttl: null });
         return `continued ${found.id}`;
       }
       await insertAlert(tx, alertRow(id, { dedup_key: 'disk-full' }));

@@ -35,6 +35,10 @@ export interface AlertsTable {
   last_event_at: number;
   resolved_at: number | null;
   acknowledged_at: number | null;
+  /** The time to live the last event gave itself (`AlertEvent.resolveAfterMs`), kept so a reload can recompute stale_at. */
+  event_ttl_ms: number | null;
+  /** When this active alert is resolved for want of a new event (resolve_after / TTL); null when none applies. */
+  stale_at: number | null;
 }
 
 export interface TransitionsTable {

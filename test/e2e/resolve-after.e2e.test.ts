@@ -44,3 +44,32 @@ test('an alert with no new event for resolve_after is resolved in incident.io; a
   await fire();
   await waitFor('a new alert', async () => (await emu.alerts()).filter((a) => a.status === 'firing').length === 1);
 });
+
+test('a route\'s resolve_after applies to its alerts only; a reload that adds the source\'s applies to alerts already open', async () => {
+  const emu = await Emulator.start();
+  cleanups.push(() => emu.close());
+  const dir = tempDir();
+  const port = await freePort();
+  const routes = [{ match: { team: 'logs' }, to: 'oncall', resolve_after: '2s' }, { to: 'oncall' }];
+  const config = (sourceTtl?: string) =>
+    gatewayConfig(emu, dir, port, {
+      sources: { app: { type: 'alerts', token: APP_TOKEN, ...(sourceTtl ? { resolve_after: sourceTtl } : {}) } },
+      routes,
+      delivery: { poll_interval: '100ms' },
+    });
+  const path = writeConfig(dir, config());
+  const t = await startTocsin(path, { port });
+  cleanups.push(() => t.kill('SIGKILL'));
+  const fire = (key: string, team: string) => http('POST', `${t.url}/ingest/app`, { token: APP_TOKEN, body: { title: `errors of ${team}`, dedup_key: key, metadata: { team } } });
+  assert.equal((await fire('logs-errors', 'logs')).status, 202);
+  assert.equal((await fire('db-errors', 'db')).status, 202);
+  const status = async (key: string) => (await emu.alerts()).find((a) => a.deduplication_key.endsWith(key))?.status;
+  await waitFor('both firing', async () => (await status('logs-errors')) === 'firing' && (await status('db-errors')) === 'firing');
+  await waitFor('the route\'s alert resolved', async () => (await status('logs-errors')) === 'resolved', 5000, 50);
+  await new Promise((res) => setTimeout(res, 1500));
+  assert.equal(await status('db-errors'), 'firing', 'the other route has no resolve_after');
+  // The source now says 1s: the open alert, silent for longer already, is resolved soon after the reload.
+  writeConfig(dir, config('1s'));
+  assert.equal((await http('POST', `${t.url}/-/reload`, { token: ADMIN_TOKEN })).status, 200);
+  await waitFor('resolved after the reload', async () => (await status('db-errors')) === 'resolved', 3000, 50);
+});
