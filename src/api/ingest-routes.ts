@@ -10,6 +10,8 @@ import { limitedBody } from './body-limit.ts';
 import { MAX_BODY_DEPTH, PRESCAN_BYTES, splitJsonValues, textTooDeepAt, tooDeepAt } from './json-values.ts';
 import { answerSnsControl } from './sns-control.ts';
 import { storageUnavailable } from '../storage/unavailable.ts';
+import { isLogsSource } from '../sources/logs/logs.ts';
+import { handleLogs, logsPayload, LogsText } from './logs-ingest.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -106,6 +108,13 @@ function jsonOrSequence(scope: FastifyInstance) {
   };
 }
 
+type TextParser = (request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => void;
+
+/** A logs source's body is kept as text, read by its own path (logs-ingest.ts); every other source's is parsed here. */
+function logsAsText(parser: TextParser): TextParser {
+  return (request, body, done) => (isLogsSource(request.tocsinSource) ? done(null, new LogsText(body)) : parser(request, body, done));
+}
+
 /** Names the limit and the key that sets it; `length` is left out for a chunked body, stopped as it passed the limit. */
 function tooLarge(limit: number, length?: number): ApiError {
   const size = length === undefined ? `over ${limit} bytes` : `${length} bytes`;
@@ -144,16 +153,25 @@ export function registerIngestRoutes(app: FastifyInstance, gw: Gateway, sns: Sns
   // A callback hook, not an async one: it runs on every ingest request.
   const limitChunked = (request: IngestRequest, _reply: FastifyReply, payload: RequestPayload, done: (err: Error | null, body?: RequestPayload) => void) => {
     const source = request.tocsinSource!;
-    if (request.headers['content-length'] !== undefined) return done(null, payload);
-    const limited = limitedBody(payload, source.bodyLimit, () => {
-      gw.metrics.reject(source.name, 413);
-      return tooLarge(source.bodyLimit);
-    });
-    done(null, limited as RequestPayload);
+    const limited =
+      request.headers['content-length'] !== undefined
+        ? payload
+        : (limitedBody(payload, source.bodyLimit, () => {
+            gw.metrics.reject(source.name, 413);
+            return tooLarge(source.bodyLimit);
+          }) as RequestPayload);
+    if (!isLogsSource(source)) return done(null, limited);
+    // A logs source takes gzip: the body as sent is limited above, then inflated as it arrives, with its own cap.
+    try {
+      done(null, logsPayload(request, source, limited, (status) => gw.metrics.reject(source.name, status)));
+    } catch (e) {
+      done(e as Error);
+    }
   };
 
   const handle = async (request: IngestRequest, reply: FastifyReply) => {
     const source = request.tocsinSource!;
+    if (isLogsSource(source)) return handleLogs(gw, request, reply, source);
     const snsType = request.headers['x-amz-sns-message-type'];
     if (isSnsControl(request.body, typeof snsType === 'string' ? snsType : undefined)) return answerSnsControl(request, reply, gw, source, sns);
     const type = sourceTypes[source.type]!;
@@ -181,11 +199,11 @@ export function registerIngestRoutes(app: FastifyInstance, gw: Gateway, sns: Sns
   };
 
   app.register(async (scope) => {
-    scope.addContentTypeParser('text/plain', { parseAs: 'string' }, jsonInPlainText(scope));
+    scope.addContentTypeParser('text/plain', { parseAs: 'string' }, logsAsText(jsonInPlainText(scope)));
     // Fluent Bit's json_lines says application/x-ndjson (since 3.0) or application/json (before): both are read.
     scope.removeContentTypeParser('application/json');
-    scope.addContentTypeParser('application/json', { parseAs: 'string' }, jsonOrSequence(scope));
-    scope.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/json-seq'], { parseAs: 'string' }, jsonOrSequence(scope));
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, logsAsText(jsonOrSequence(scope)));
+    scope.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/json-seq'], { parseAs: 'string' }, logsAsText(jsonOrSequence(scope)));
     const options = { bodyLimit: NO_FASTIFY_LIMIT, onRequest: authenticate, preParsing: limitChunked };
     for (const url of INGEST_ROUTES) scope.post(url, options, handle);
   });

@@ -2,6 +2,7 @@ import { alertmanagerSource } from './alertmanager/alertmanager.ts';
 import { alertsSource } from './alerts/alerts.ts';
 import { dbtSource } from './dbt/dbt.ts';
 import { grafanaSource } from './grafana/grafana.ts';
+import { logsSource } from './logs/logs.ts';
 import type { AnySourceType } from './types.ts';
 import { versusSource } from './versus/versus.ts';
 import { webhookSource } from './webhook/webhook.ts';
@@ -16,6 +17,7 @@ export const sourceTypes: Record<string, AnySourceType> = Object.assign(Object.c
   [alertmanagerSource.type]: alertmanagerSource,
   [dbtSource.type]: dbtSource,
   [grafanaSource.type]: grafanaSource,
+  [logsSource.type]: logsSource,
   [versusSource.type]: versusSource,
   [webhookSource.type]: webhookSource,
 });

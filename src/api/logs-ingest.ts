@@ -1,0 +1,88 @@
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
+import type { SourceConfig } from '../config/load.ts';
+import { LogRules } from '../logs/rules/engine.ts';
+import { parseLogBody, skippedWarning } from '../sources/logs/body.ts';
+import { acceptsGzip, gunzipCapped, GZIP_EXPANSION } from '../sources/logs/gzip.ts';
+import type { LogsOptions } from '../logs/rules/config.ts';
+import { ApiError, badRequest } from './errors.ts';
+import type { Gateway } from './gateway.ts';
+import { storageUnavailable } from '../storage/unavailable.ts';
+
+/**
+ * The `type: logs` path through `/ingest/<source>`: same sender authentication and body limit as every source, then
+ * the body (gzip or not) is read as log events, matched against the source's rules and forgotten. The answer is a
+ * 202 once any alert the request fired is committed; events that only add to an open alert's count wait for its
+ * timer (src/logs/rules/engine.ts).
+ *
+ * Nothing from a log line is ever logged here: a line may hold secrets. Failures are logged by source and rule name.
+ */
+
+/** The body of a logs request as the content-type parsers leave it: the text, read later by `parseLogBody`. */
+export class LogsText {
+  constructor(readonly text: string) {}
+}
+
+/** One engine per gateway (the state it holds is this process's), made on first use; stopped with the server. */
+const engines = new WeakMap<Gateway, LogRules>();
+export function logRulesOf(gw: Gateway, log: FastifyBaseLogger): LogRules {
+  let e = engines.get(gw);
+  if (!e) {
+    e = new LogRules({
+      ingest: (source, events) => gw.ingest(source, events),
+      now: () => Date.now(),
+      failed: (err, source, rule) =>
+        log.error({ source, rule, error: err instanceof Error ? err.constructor.name : 'unknown', code: (err as { code?: unknown })?.code }, 'log rule: the update of its alert failed; its matches are sent with the next one'),
+    });
+    engines.set(gw, e);
+  }
+  return e;
+}
+
+/** Stops the engine of a gateway, if one was made: its alerts' unsent counts go out now. */
+export async function stopLogRules(gw: Gateway): Promise<void> {
+  await engines.get(gw)?.stop();
+}
+
+/** For a logs source: a gzip body is inflated as it arrives, up to body_limit × GZIP_EXPANSION (gzip.ts says why). */
+export function logsPayload(request: FastifyRequest, source: SourceConfig, payload: RequestPayload, rejected: (status: number) => void): RequestPayload {
+  const encoding = acceptsGzip(request.headers['content-encoding']);
+  if (encoding === 'identity') return payload;
+  if (encoding === 'other') {
+    rejected(415);
+    throw new ApiError(415, 'unsupported_media_type', 'Content-Encoding must be gzip or none');
+  }
+  const cap = source.bodyLimit * GZIP_EXPANSION;
+  return gunzipCapped(
+    payload,
+    cap,
+    () => {
+      rejected(413);
+      return new ApiError(413, 'body_too_large', `the gzip body inflates to over ${cap} bytes; this source accepts at most ${cap} (body_limit × ${GZIP_EXPANSION})`);
+    },
+    () => {
+      rejected(400);
+      return new ApiError(400, 'invalid_body', 'the body is not valid gzip (Content-Encoding: gzip)');
+    },
+  ) as unknown as RequestPayload;
+}
+
+export async function handleLogs(gw: Gateway, request: FastifyRequest, reply: FastifyReply, source: SourceConfig & { options: LogsOptions }) {
+  const body = request.body;
+  const text = body instanceof LogsText ? body.text : undefined;
+  if (text === undefined) throw badRequest([{ field: '(body)', message: 'send log events as NDJSON, a JSON array or {"batch": [...]}' }]);
+  const parsed = parseLogBody(text);
+  if (!parsed.ok) {
+    gw.metrics.reject(source.name, 400);
+    throw badRequest(parsed.problems);
+  }
+  let outcome;
+  try {
+    outcome = await logRulesOf(gw, request.log).handle(source, source.options, parsed.events);
+  } catch (e) {
+    gw.metrics.reject(source.name, storageUnavailable(e) ? 503 : 500);
+    throw e;
+  }
+  const warnings = [...(request.queryWarnings ?? []), ...(parsed.skipped ? [skippedWarning(parsed.skipped)] : []), ...outcome.warnings];
+  const answer = { events: parsed.events.length, matched: outcome.matched, results: outcome.results };
+  return reply.code(202).send(warnings.length ? { ...answer, warnings } : answer);
+}

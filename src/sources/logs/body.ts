@@ -1,0 +1,81 @@
+import type { FieldProblem } from '../../domain/errors.ts';
+import type { LogEvent } from '../../logs/event.ts';
+
+/**
+ * What a logs source reads from one request body, whatever shipped it:
+ * - NDJSON (Fluent Bit `format json_lines`, Vector's `framing.method: newline_delimited`, most loggers),
+ * - a JSON array (Fluent Bit `format json`: records with a `date` key; Vector's `encoding.codec: json` without
+ *   framing, which wraps its batch in `[…]`),
+ * - `{"batch": [...]}` (Logflare's ingest API), or a single JSON object (one event).
+ * Pure: no I/O, never throws on hostile input.
+ */
+export type LogBody = { ok: true; events: LogEvent[]; skipped: number } | { ok: false; problems: FieldProblem[] };
+
+const isObject = (v: unknown): v is LogEvent => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Spread the items of an array (a batch), keep objects, count the rest: a log line that is not an object is skipped. */
+function collect(items: readonly unknown[], events: LogEvent[]): number {
+  let skipped = 0;
+  for (const item of items) {
+    if (isObject(item)) events.push(item);
+    else skipped++;
+  }
+  return skipped;
+}
+
+/** One parsed document: a batch (array, or Logflare's `{"batch": [...]}`) or one event. */
+function fromDocument(doc: unknown, events: LogEvent[]): number {
+  if (Array.isArray(doc)) return collect(doc, events);
+  if (isObject(doc) && Object.hasOwn(doc, 'batch') && Array.isArray(doc.batch)) return collect(doc.batch, events);
+  if (isObject(doc)) {
+    events.push(doc);
+    return 0;
+  }
+  return 1;
+}
+
+function tryParse(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (e) {
+    return { ok: false, message: e instanceof Error ? e.message.slice(0, 200) : 'parse error' };
+  }
+}
+
+/**
+ * One document first (an array, a batch, one object); when that is not JSON, the body is read as NDJSON, one value per
+ * line (a line may itself be an array: its items are events). A line that is not JSON is the sender's mistake: a 400
+ * naming the line, never a silent loss of the lines after it.
+ *
+ * `JSON.parse`, not Fastify's guarded parser: events are only matched (the predicates read own properties: event.ts)
+ * and what is kept of them, the samples, is copied through `sampleOf` (sample.ts), which drops `__proto__`.
+ */
+export function parseLogBody(text: string): LogBody {
+  const start = text.search(/\S/);
+  if (start < 0) return { ok: false, problems: [{ field: '(body)', message: 'the body is empty; send NDJSON, a JSON array or {"batch": [...]}' }] };
+  const events: LogEvent[] = [];
+  const first = text[start];
+  if (first === '[' || first === '{') {
+    const whole = tryParse(text);
+    if (whole.ok) return { ok: true, events, skipped: fromDocument(whole.value, events) };
+  }
+  let skipped = 0;
+  let line = 0;
+  for (let at = 0; at < text.length; ) {
+    const nl = text.indexOf('\n', at);
+    const end = nl < 0 ? text.length : nl;
+    line++;
+    const piece = text.slice(at, end);
+    at = end + 1;
+    if (piece.trim() === '') continue;
+    const parsed = tryParse(piece);
+    if (!parsed.ok) return { ok: false, problems: [{ field: `(line ${line})`, message: `not JSON (${parsed.message}); send one JSON object per line, a JSON array or {"batch": [...]}` }] };
+    skipped += Array.isArray(parsed.value) ? collect(parsed.value, events) : isObject(parsed.value) ? (events.push(parsed.value), 0) : 1;
+  }
+  return { ok: true, events, skipped };
+}
+
+/** What the 202 says about skipped items: counted, never a refusal of a well-formed body. */
+export function skippedWarning(skipped: number): string {
+  return `${skipped} item(s) of the body are not JSON objects (a log event is an object): skipped`;
+}
