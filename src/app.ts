@@ -9,12 +9,18 @@ import { ConfigError, type Config } from './config/load.ts';
 import { loadAgain } from './config/origin.ts';
 import { ingest, type Routing } from './core/ingest.ts';
 import { actOnAlert, retryDelivery } from './core/manage.ts';
+import { ackService } from './ack/actions.ts';
 import { rerouteActive } from './core/reroute.ts';
 import { thisProcess } from './cluster/holder.ts';
 import { clusterView } from './cluster/view.ts';
 import { escalationTask } from './timers/escalation-task.ts';
 import { Scheduler } from './timers/scheduler.ts';
 import { ttlTask } from './timers/ttl-task.ts';
+import { refreshTask } from './timers/refresh-task.ts';
+import { muteTask } from './timers/mute-task.ts';
+import { installMuteCheck } from './mute/hook.ts';
+import { Muter } from './mute/muter.ts';
+import { MuteService } from './mute/service.ts';
 import { Senders } from './delivery/senders.ts';
 import { systemClock, type Clock } from './domain/clock.ts';
 import { DestinationConfigError, destinationTypes } from './destinations/registry.ts';
@@ -76,6 +82,10 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
   const commits = new GroupCommit(db);
   // Ids only need to be unique and ordered, not unguessable: Math.random is several times cheaper than crypto here.
   const newId = monotonicFactory(() => Math.random());
+  // Silences, time intervals, inhibition (src/mute/): every enqueue asks the muter, installed before anything enqueues.
+  const muter = new Muter({ refreshMs: () => config.delivery.pollIntervalMs, rules: () => ({ routes: config.routes, mute: config.mute }) });
+  const uninstallMute = installMuteCheck(muter);
+  const mute = new MuteService({ db, commits, clock, newId: () => newId(clock.now()), muter });
   const holder = thisProcess();
   /** Where the summary of a storm links to: the listen address (a wildcard one is replaced by the host name). */
   const apiBase = () => {
@@ -99,7 +109,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     wake,
     tasks: () => timerTasks,
   });
-  const timerTasks = [escalationTask, ttlTask];
+  const timerTasks = [escalationTask, ttlTask, refreshTask(() => config.destinations.values()), muteTask(muter, () => config.mute.intervals.size > 0)];
 
   const routingOf = (c: Config): Routing => ({ routes: c.routes, destinations: new Set(c.destinations.keys()), sourceResolveAfter: (s) => c.sources.get(s)?.resolveAfterMs });
   let routing: Routing = routingOf(config);
@@ -222,6 +232,8 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
       if (r.ok && r.wake) wake(r.wake);
       return r;
     },
+    mute,
+    ack: ackService({ commits, clock, configured: () => routing.destinations, updatesOnAcknowledge: () => senders.updatingOnAcknowledge(), wake, settings: () => config.ack }),
     cluster: () => clusterView(db, holder),
     async ready() {
       try {
@@ -257,6 +269,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
         clearInterval(idle);
       }
       await scheduler.stop();
+      uninstallMute();
       await senders.stop();
       commits.stop();
       await db.destroy();

@@ -1,6 +1,8 @@
-import type { SendOutcome } from '../destinations/types.ts';
+import type { DeliveryPayload, SendOutcome } from '../destinations/types.ts';
 import { finishDelivery, newerPendingExists, recordAttempt, saveDestinationState } from '../storage/deliveries-repo.ts';
+import { forgetSent, markSent } from '../storage/refresh-repo.ts';
 import type { DeliveryRow, Tx } from '../storage/schema.ts';
+import { enqueueOutcomeEvents, type OutcomeSubscriber } from './outcome-events.ts';
 import { planRetry, type BackoffOptions, type RetryAfter } from './retry-policy.ts';
 
 export interface RecordInput {
@@ -14,10 +16,33 @@ export interface RecordInput {
   maxRetryAgeMs: number;
   backoff: BackoffOptions;
   random: () => number;
+  /** The row's payload, parsed (the worker has it); parsed here when left out. */
+  payload?: DeliveryPayload;
+  /** Webhooks subscribed to delivery outcomes (outcome-events.ts): they get an event row in this transaction. */
+  subscribers?: readonly OutcomeSubscriber[];
 }
 
-/** The attempt, its outcome and any destination state, written in the caller's transaction. Returns the row's new status. */
+/**
+ * The attempt, its outcome and any destination state, written in the caller's transaction; then what follows from a
+ * final outcome in the same commit: the refresh time of the alert there (core/refresh.ts) and the outcome events of
+ * subscribed webhooks. Returns the row's new status.
+ */
 export async function recordOutcome(tx: Tx, i: RecordInput): Promise<DeliveryRow['status']> {
+  const { status, hint } = await settle(tx, i);
+  if (status !== 'delivered' && status !== 'dead') return status;
+  const payload = i.payload ?? (JSON.parse(i.row.payload) as DeliveryPayload);
+  if (payload.outcome) return status;
+  if (status === 'delivered') {
+    if (payload.status === 'resolved') await forgetSent(tx, i.destination, [i.row.alert_id]);
+    else await markSent(tx, i.destination, i.row.alert_id, i.now);
+  }
+  if (i.subscribers?.length) await enqueueOutcomeEvents(tx, i.subscribers, { destination: i.destination, row: i.row, payload, outcome: i.outcome, status, hint, now: i.now });
+  return status;
+}
+
+type Settled = { status: DeliveryRow['status']; hint: string | null };
+
+async function settle(tx: Tx, i: RecordInput): Promise<Settled> {
   const { destination: name, row, outcome, now } = i;
   await recordAttempt(tx, {
     delivery_id: row.id,
@@ -34,23 +59,23 @@ export async function recordOutcome(tx: Tx, i: RecordInput): Promise<DeliveryRow
     case 'delivered':
       if (outcome.state) await saveDestinationState(tx, name, row.alert_id, row.episode, JSON.stringify(outcome.state), now);
       await finishDelivery(tx, row.id, { ...common, status: 'delivered', error: null, hint: outcome.detail ?? null });
-      return 'delivered';
+      return { status: 'delivered', hint: null };
     case 'failed':
       await finishDelivery(tx, row.id, { ...common, status: 'dead', error: outcome.error, hint: outcome.hint });
-      return 'dead';
+      return { status: 'dead', hint: outcome.hint };
     case 'retry': {
       if (outcome.state) await saveDestinationState(tx, name, row.alert_id, row.episode, JSON.stringify(outcome.state), now);
       const plan = planRetry({ now, createdAt: row.created_at, attempts: row.attempts, retryAfter: i.retryAfter, maxRetryAgeMs: i.maxRetryAgeMs, backoff: i.backoff, random: i.random });
       if (plan.kind === 'give_up') {
         await finishDelivery(tx, row.id, { ...common, status: 'dead', error: outcome.error, hint: plan.hint });
-        return 'dead';
+        return { status: 'dead', hint: plan.hint };
       }
       if (await newerPendingExists(tx, row)) {
         await finishDelivery(tx, row.id, { ...common, status: 'superseded', error: outcome.error, hint: 'a newer state of this alert is queued behind it' });
-        return 'superseded';
+        return { status: 'superseded', hint: null };
       }
       await finishDelivery(tx, row.id, { ...common, status: 'pending', nextAttemptAt: plan.at, error: outcome.error, hint: null });
-      return 'pending';
+      return { status: 'pending', hint: null };
     }
   }
 }

@@ -2,8 +2,10 @@ import type { Logger } from 'pino';
 import type { HolderId } from '../cluster/holder.ts';
 import type { Config } from '../config/load.ts';
 import type { Clock } from '../domain/clock.ts';
+import { ackLinkFor } from '../ack/token.ts';
 import { DEFAULT_STORM, pendingListUrl } from '../domain/storm.ts';
 import type { Destination } from '../destinations/types.ts';
+import { outcomeSubscribers } from './outcome-events.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { Db } from '../storage/schema.ts';
 import { StormWatch, type StormObserver } from './storm.ts';
@@ -60,6 +62,11 @@ export class Senders {
     }
   }
 
+  /** The destinations whose messages show an acknowledgement (Destination.updatesOnAcknowledge). */
+  updatingOnAcknowledge(): Set<string> {
+    return new Set([...this.workers].filter(([, w]) => w.updatesOnAcknowledge()).map(([name]) => name));
+  }
+
   /** Stops every sender: each waits for its sends in flight, then lets its lease go. */
   async stop(): Promise<void> {
     await Promise.all([...this.storms.values()].map((s) => s.stop()));
@@ -88,6 +95,11 @@ export class Senders {
       backoff: config.delivery.backoff,
       holder: this.o.holder,
       leaseTtlMs: config.cluster.leaseTtlMs,
+      // Webhooks with `on:` (delivery outcome events), from the config in force at each outcome.
+      outcomeSubscribers: () => outcomeSubscribers(this.o.config().destinations),
+      wakeOthers: (names) => this.wake(names),
+      // Read at each send: a reload that sets or changes `ack:` applies to the next message.
+      ackLink: (p) => ackLinkFor(this.o.config().ack, p),
     });
     this.workers.set(destination.name, w);
     await w.start();

@@ -10,6 +10,7 @@ import { attemptsSince, earlierAttemptMayHaveLanded, loadDestinationState } from
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { Db, DeliveryRow } from '../storage/schema.ts';
 import { RetryAfterCap } from './overlong-waits.ts';
+import type { OutcomeSubscriber } from './outcome-events.ts';
 import { recordOutcome } from './record.ts';
 import { senderLease } from './sender-lease.ts';
 import { backoffMs, DEFAULT_MAX_RETRY_AFTER_MS, STORAGE_BACKOFF, type BackoffOptions } from './retry-policy.ts';
@@ -41,6 +42,12 @@ export interface WorkerOptions {
   /** This process, as lease holder: one sender per destination across every instance on the database. */
   holder: HolderId;
   leaseTtlMs: number;
+  /** Webhooks subscribed to delivery outcomes (outcome-events.ts), read at each outcome: a reload applies at once. */
+  outcomeSubscribers?: () => readonly OutcomeSubscriber[];
+  /** Rows were queued for these other destinations (outcome events): their senders should look now. */
+  wakeOthers?: (destinations: Iterable<string>) => void;
+  /** The signed acknowledge link for a payload (src/ack/token.ts), or undefined: handed to send() in its context. */
+  ackLink?: (payload: DeliveryPayload) => string | undefined;
 }
 
 
@@ -119,6 +126,11 @@ export class DestinationWorker {
 
   wake(): void {
     this.waits.wake();
+  }
+
+  /** Whether the destination in force shows acknowledgements (src/ack/ queues them only to such destinations). */
+  updatesOnAcknowledge(): boolean {
+    return this.destination.updatesOnAcknowledge === true;
   }
 
   async stop(): Promise<void> {
@@ -245,7 +257,7 @@ export class DestinationWorker {
       // Only a resolve with nothing remembered can need it (to settle an unknown create): spare every other send
       // the two history queries.
       const unsettled = payload.status === 'resolved' && stored === undefined;
-      const context: SendContext = { earlierAttemptMayHaveLanded: unsettled && (await earlierAttemptMayHaveLanded(db, row)) };
+      const context: SendContext = { earlierAttemptMayHaveLanded: unsettled && (await earlierAttemptMayHaveLanded(db, row)), ackUrl: this.o.ackLink?.(payload) };
       return { previous: stored ? (JSON.parse(stored) as JsonObject) : undefined, context };
     });
     if (!history.ok) return;
@@ -277,7 +289,8 @@ export class DestinationWorker {
     // The send happened: its outcome must reach the database, however long storage takes to come back — unless
     // another instance took the destination over meanwhile: it put the row back in the queue and sends it again.
     const { maxRetryAgeMs, backoff, random } = this.o;
-    const input = { destination: destination.name, row, outcome, retryAfter, started, now, latencyMs, maxRetryAgeMs, backoff, random };
+    const subscribers = payload.outcome ? [] : (this.o.outcomeSubscribers?.() ?? []);
+    const input = { destination: destination.name, row, outcome, retryAfter, started, now, latencyMs, maxRetryAgeMs, backoff, random, payload, subscribers };
     const recorded = await this.persist('recording the delivery outcome', { ...fields, outcome: outcome.kind }, () =>
       this.o.commits.run(async (tx) => ((await this.lease.fence(tx)) ? recordOutcome(tx, input) : ('fenced' as const))),
     );
@@ -287,6 +300,7 @@ export class DestinationWorker {
       logger.warn({ ...fields, destination: destination.name, outcome: outcome.kind }, 'another instance took this destination over during the send: the outcome is not recorded; it sends the row again (same key)');
       return;
     }
+    if ((status === 'delivered' || status === 'dead') && subscribers.length) this.o.wakeOthers?.(subscribers.map((s) => s.name));
     const log = { destination: destination.name, delivery: row.id, alert: row.alert_id, status: payload.status, attempt: row.attempts, http: outcome.statusCode, request_id: outcome.requestId, latency_ms: latencyMs };
     if (status === 'delivered') logger.info(log, 'delivered');
     else if (status === 'dead') logger.warn({ ...log, error: outcome.kind === 'delivered' ? undefined : outcome.error, hint: outcome.kind === 'failed' ? outcome.hint : undefined }, 'delivery failed; dead-lettered');

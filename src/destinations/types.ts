@@ -1,4 +1,5 @@
 import type { JsonObject, Severity } from '../domain/alert.ts';
+import type { OutcomeDocument } from './outcome-document.ts';
 
 /**
  * The alert state one delivery carries, captured when the transition happened and replaced while the delivery
@@ -21,7 +22,20 @@ export interface DeliveryPayload {
   at: number;
   /** A connection test (`tocsin test-connection`): destinations that can, mark it so nobody is paged. */
   test?: boolean;
+  /**
+   * Somebody is on it (src/ack/). `status` stays `firing`, as incident.io has only firing and resolved; destinations
+   * that show state to people say acknowledged (and by whom, when known) instead.
+   */
+  acknowledged?: { at: number; by?: string };
+  /**
+   * Set on a delivery outcome event for a subscribed `webhook` (delivery/outcome-events.ts): the document to post
+   * instead of the alert's. The other fields describe the alert concerned.
+   */
+  outcome?: OutcomeDocument;
 }
+
+/** The state a person should see: acknowledged is a firing alert somebody took on. */
+export const shownState = (p: DeliveryPayload): 'firing' | 'acknowledged' | 'resolved' => (p.status === 'resolved' ? 'resolved' : p.acknowledged ? 'acknowledged' : 'firing');
 
 interface Response {
   statusCode?: number;
@@ -62,6 +76,11 @@ export interface SendContext {
    * resolve with no remembered state (the one case it decides); false otherwise.
    */
   earlierAttemptMayHaveLanded: boolean;
+  /**
+   * The signed link that acknowledges this alert episode (src/ack/token.ts), when `ack:` is configured and the state
+   * is firing and unacknowledged. Made at send time from the payload, never stored.
+   */
+  ackUrl?: string | undefined;
 }
 
 export const NO_HISTORY: SendContext = { earlierAttemptMayHaveLanded: false };
@@ -76,6 +95,11 @@ export interface Destination {
    * state of the same alert.
    */
   readonly sendTimeoutMs?: number;
+  /**
+   * Its messages show state to people, so an acknowledgement (and taking it back) is sent to it too. incident.io
+   * destinations leave it out: an alert event has only firing and resolved, and the same firing again is noise.
+   */
+  readonly updatesOnAcknowledge?: boolean;
   /** `previous`: the state a delivered attempt of this episode remembered (SendOutcome.state). */
   send(payload: DeliveryPayload, previous: JsonObject | undefined, context?: SendContext): Promise<SendOutcome>;
   close?(): Promise<void>;

@@ -55,7 +55,11 @@ export interface TransitionsTable {
 }
 
 /** `orphaned`: queued for a destination the config no longer has; pending again once it is back. */
-export type DeliveryStatus = 'pending' | 'in_flight' | 'delivered' | 'dead' | 'skipped' | 'superseded' | 'orphaned';
+/**
+ * `muted`: held back by a silence, a time interval or an inhibition (mute/); pending again when that lifts.
+ * `suppressed`: a muted row whose alert resolved before the mute lifted: never sent (docs/silences.md).
+ */
+export type DeliveryStatus = 'pending' | 'in_flight' | 'delivered' | 'dead' | 'skipped' | 'superseded' | 'orphaned' | 'muted' | 'suppressed';
 
 export interface DeliveriesTable {
   id: Generated<number>;
@@ -78,6 +82,8 @@ export interface DeliveriesTable {
   response_excerpt: string | null;
   hint: string | null;
   latency_ms: number | null;
+  /** Why a `muted` row waits (mute/decide.ts encodeReason); kept on the row once it is sent or suppressed. */
+  muted_by: Generated<string | null>;
 }
 
 export interface DeliveryAttemptsTable {
@@ -135,6 +141,51 @@ export interface EscalationsTable {
   updated_at: number;
 }
 
+/** A silence (migration 0007): its matchers mute matching alerts from starts_at until ends_at or expired_at. */
+export interface SilencesTable {
+  id: string;
+  /** JSON array of `{ label, op, value }`. */
+  matchers: string;
+  starts_at: number;
+  ends_at: number;
+  created_by: string;
+  comment: string;
+  created_at: number;
+  updated_at: number;
+  /** Set when someone ended it before ends_at (DELETE, `tocsin silence expire`). */
+  expired_at: number | null;
+}
+
+/** When an active alert was last delivered to a destination (migration 0009): `refresh_after` re-sends it after that. */
+export interface RefreshTable {
+  destination: string;
+  alert_id: string;
+  /** When its last firing state was delivered there, or a refresh of it queued (epoch ms). */
+  sent_at: number;
+}
+
+/** A configured heartbeat (migration 0008): due at `due_at`; `down` once its missed alert was raised. */
+export interface HeartbeatsTable {
+  name: string;
+  state: 'up' | 'down';
+  /** every + grace when the row was last set: a changed config moves due_at. */
+  period_ms: number;
+  /** null until the first ping (the clock then runs from when the heartbeat was configured). */
+  last_ping_at: number | null;
+  due_at: number;
+  pings: number;
+  down_since: number | null;
+  /** The ping still to be sent on to incident.io (forward), or null. */
+  forward_ping_at: number | null;
+  forward_next_at: number | null;
+  forward_failures: number;
+  forwarded_at: number | null;
+  /** The last failure to forward (status or network error; never a URL or token). */
+  forward_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   alerts: AlertsTable;
   transitions: TransitionsTable;
@@ -144,6 +195,33 @@ export interface Database {
   destination_targets: DestinationTargetsTable;
   leases: LeasesTable;
   escalations: EscalationsTable;
+  heartbeats: HeartbeatsTable;
+  silences: SilencesTable;
+  refresh: RefreshTable;
+  query_runs: QueryRunsTable;
+}
+
+/**
+ * `running` until recorded; `interrupted` when the process running it stopped first (never run again); `skipped` when
+ * the query's previous run was still going at its slot.
+ */
+export type QueryRunStatus = 'running' | 'ok' | 'failed' | 'timeout' | 'interrupted' | 'skipped';
+
+/** One run of a scheduled alert query (migration 0011): claimed before it runs, unique per (query, slot). */
+export interface QueryRunsTable {
+  id: Generated<number>;
+  query: string;
+  /** The schedule's due time this run is for. */
+  slot: number;
+  status: QueryRunStatus;
+  started_at: number;
+  finished_at: number | null;
+  duration_ms: number | null;
+  row_count: number | null;
+  /** 1 when more rows than max_rows came back (or did not fit the payload). */
+  truncated: number;
+  /** Why a run failed, with any credentials taken out. */
+  error: string | null;
 }
 
 export type Db = Kysely<Database>;
@@ -155,3 +233,5 @@ export type DeliveryRow = Selectable<DeliveriesTable>;
 export type TransitionRow = Selectable<TransitionsTable>;
 export type LeaseRow = Selectable<LeasesTable>;
 export type EscalationRow = Selectable<EscalationsTable>;
+export type SilenceRow = Selectable<SilencesTable>;
+export type HeartbeatRow = Selectable<HeartbeatsTable>;

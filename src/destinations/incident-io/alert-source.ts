@@ -6,6 +6,15 @@ import { buildAlertEvent } from './alert-event-payload.ts';
 import { classify, type Hints } from './classify.ts';
 import { createAgent, sendJson } from './http.ts';
 
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `refresh_after`: a duration (`24h`, or milliseconds) between 1s and 47h (past 48 h the refresh comes too late), or 0/false. */
+const refreshAfter = z
+  .union([z.literal(false), z.number().int().nonnegative(), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 12h or 24h, or 0 / false to turn refreshing off')])
+  .default('24h')
+  .transform((v) => (v === false ? 0 : typeof v === 'number' ? v : Number(v.match(/^\d+/)![0]) * UNIT_MS[v.replace(/^\d+/, '')]!))
+  .refine((ms) => ms === 0 || (ms >= 1000 && ms < 48 * 3_600_000), 'must be at least 1s and under 48h (incident.io groups alerts within 48 h), or 0 / false to turn refreshing off');
+
 const config = z
   .object({
     type: z.literal('incident_io_alert_source'),
@@ -19,6 +28,11 @@ const config = z
     /** Small by default: incident.io's window semantics are not documented, and a 429 costs a Retry-After wait. */
     rate_limit_burst: z.number().int().positive().default(10),
     timeout_ms: z.number().int().positive().default(10_000),
+    /**
+     * incident.io groups events into one incident only within a rolling 48 h window: an alert still firing is sent
+     * again (same key, current state) once its last delivery here is this old (core/refresh.ts). `0` or false: never.
+     */
+    refresh_after: refreshAfter,
   })
   .strict();
 

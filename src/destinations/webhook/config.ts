@@ -1,5 +1,6 @@
 import jsonata from 'jsonata';
 import { z } from 'zod';
+import { outcomeSubscriptionKeys, subscriptionProblem } from './outcome.ts';
 import { parseSecret } from './signature.ts';
 
 /** A URL tocsin may post to: http(s) only (a `file:` or `ftp:` URL is a mistake, never a receiver). */
@@ -36,7 +37,13 @@ export const webhookConfig = z
     rate_limit_per_minute: z.number().int().positive().default(600),
     rate_limit_burst: z.number().int().positive().default(10),
     timeout_ms: z.number().int().positive().default(10_000),
+    // Delivery outcome events of other destinations (outcome.ts): `on:` and its `destinations:` filter.
+    ...outcomeSubscriptionKeys,
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    const problem = subscriptionProblem(c);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['destinations'], message: problem });
+  });
 
 export type WebhookConfig = z.infer<typeof webhookConfig>;

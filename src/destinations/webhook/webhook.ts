@@ -10,6 +10,7 @@ import { classifyHttp, type HttpHints } from '../http-outcome.ts';
 import { createAgent, sendJson } from '../incident-io/http.ts';
 import { webhookConfig, type WebhookConfig } from './config.ts';
 import { alertDocument } from './document.ts';
+import { outcomeMessageId } from './outcome.ts';
 import { messageId, parseSecret, signedHeaders } from './signature.ts';
 
 const hints: HttpHints = {
@@ -77,14 +78,15 @@ export function createWebhookDestination(name: string, c: WebhookConfig): Destin
     rateLimit: { perMinute: c.rate_limit_per_minute, burst: Math.min(c.rate_limit_burst, c.rate_limit_per_minute) },
     sendTimeoutMs: c.timeout_ms,
     async send(payload) {
-      const made = await body(payload);
+      // A delivery outcome event (`on:`, outcome.ts) is posted as it is; an alert state as its document or template.
+      const made = payload.outcome ? ({ ok: true, text: JSON.stringify(payload.outcome) } as const) : await body(payload);
       if (!made.ok) return made.outcome;
       // Signed afresh per attempt (the timestamp is when it was sent: receivers reject old ones), same id throughout.
-      const id = messageId(payload);
+      const id = payload.outcome ? outcomeMessageId(payload.outcome) : messageId(payload);
       const headers = { ...target.headers, ...signedHeaders(key, id, Date.now(), made.text), 'user-agent': 'tocsin' };
       const res = await sendJson(agent, 'POST', target.url, headers, made.text, c.timeout_ms);
       const outcome = classifyHttp(res, Date.now(), hints);
-      if (outcome.kind === 'delivered') outcome.detail = `${payload.status} posted (${id})`;
+      if (outcome.kind === 'delivered') outcome.detail = `${payload.outcome?.type ?? payload.status} posted (${id})`;
       return outcome;
     },
     close: () => agent.close(),
