@@ -38,7 +38,9 @@ function tryParse(text: string): { ok: true; value: unknown } | { ok: false; mes
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (e) {
-    return { ok: false, message: e instanceof Error ? e.message.slice(0, 200) : 'parse error' };
+    // V8's message quotes the text around the error: a log line, which may hold secrets. Only where it is.
+    const at = e instanceof Error ? /position (\d+)/.exec(e.message)?.[1] : undefined;
+    return { ok: false, message: at === undefined ? 'invalid JSON' : `invalid JSON at character ${Number(at) + 1}` };
   }
 }
 
