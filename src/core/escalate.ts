@@ -8,6 +8,16 @@ import { enqueueFor, readList } from './outbox.ts';
 /** The actor of an escalation's transitions. */
 export const ESCALATION_ACTOR = 'escalation';
 
+/**
+ * Versus' `?oncall_wait_minutes=N` for one alert: the first later step (the on-call page) is due after N minutes
+ * instead of its configured `after`, and the steps after it keep their spacing. 0 pages at once.
+ */
+export function withOncallWait(steps: readonly EscalationStep[], waitMs: number | undefined): readonly EscalationStep[] {
+  if (waitMs === undefined || !steps.length) return steps;
+  const shift = waitMs - steps[0]!.afterMs;
+  return steps.map((s) => ({ ...s, afterMs: Math.max(0, s.afterMs + shift) }));
+}
+
 /** A new episode's later steps become rows due `afterMs` after it fired; step 0 went out with the alert itself. */
 export async function scheduleEscalations(held: InsertBuffer, alert: AlertRow, steps: readonly EscalationStep[], now: number): Promise<void> {
   for (const [i, s] of steps.entries()) {

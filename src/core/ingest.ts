@@ -13,7 +13,7 @@ import { cancelEscalations } from '../storage/escalations-repo.ts';
 import { InsertBuffer } from '../storage/insert-buffer.ts';
 import type { AlertRow, Tx } from '../storage/schema.ts';
 import { Batcher } from './batching.ts';
-import { scheduleEscalations } from './escalate.ts';
+import { scheduleEscalations, withOncallWait } from './escalate.ts';
 import { enqueueFor, readList } from './outbox.ts';
 import { staleAt, timeToLive } from './ttl.ts';
 
@@ -210,7 +210,10 @@ async function applyEvent(tx: Tx, held: InsertBuffer, deps: IngestDeps, known: K
   known.set(identity(event.source, event.dedupKey), row);
   // A new episode of a route with escalation steps: their timers are rows, committed with the alert (escalate.ts).
   // Versus' `?oncall_enable=false` (kept as metadata) asks for no on-call page: only the first step goes out.
-  if (kind === 'new' && !override && content.metadata.oncall_enable !== false) await scheduleEscalations(held, row, escalationSteps(routes, labels), now);
+  if (kind === 'new' && !override && content.metadata.oncall_enable !== false) {
+    const wait = content.metadata.oncall_wait_minutes;
+    await scheduleEscalations(held, row, withOncallWait(escalationSteps(routes, labels), typeof wait === 'number' ? wait * 60_000 : undefined), now);
+  }
   // A resolve cancels the steps still pending at once (the scheduler would at their due time; the UI and API should
   // not show them as coming meanwhile). Only looked for when some route escalates: most resolves pay nothing.
   if (kind === 'resolve' && routes.some((r) => r.steps)) {

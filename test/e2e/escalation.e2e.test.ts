@@ -26,6 +26,7 @@ async function setup() {
     dir,
     gatewayConfig(emu, dir, port, {
       destinations: { chat: dest(CHAT), oncall: dest(ONCALL) },
+      sources: { app: { type: 'alerts', token: APP_TOKEN }, versus: { type: 'versus', token: APP_TOKEN } },
       routes: [{ match: { team: 'payments' }, escalation: [{ notify: ['chat'] }, { after: `${STEP_MS}ms`, to: ['oncall'] }] }, { to: ['chat'] }],
       delivery: { poll_interval: '100ms', retry_base_delay: '100ms' },
     }),
@@ -109,6 +110,10 @@ test('kill -9 inside the window: after the restart the step fires once, on time'
   const firedAt = Date.now();
   await fire(t);
   await waitFor('the first step', async () => (await events(CHAT)).length === 1);
+  // Killed once the send is recorded: killed before, tocsin sends it again after the restart (by design: the answer
+  // may have been lost), which is not what this test is about.
+  const recorded = async () => (await http('GET', `${t.url}/api/v1/deliveries?destination=chat&status=delivered`, { token: ADMIN_TOKEN })).body.deliveries.length === 1;
+  await waitFor('the first step recorded', recorded);
   await t.kill('SIGKILL');
   t = await start();
   await waitFor('the second step after the restart', async () => (await events(ONCALL)).length === 1, 10_000, 50);
@@ -116,4 +121,23 @@ test('kill -9 inside the window: after the restart the step fires once, on time'
   await new Promise((res) => setTimeout(res, 1500));
   assert.deepEqual(await events(ONCALL), ['firing'], 'exactly once');
   assert.equal((await events(CHAT)).length, 1, 'the first step is not repeated either');
+});
+
+test("Versus' ?oncall_wait_minutes: 0 pages on-call at once; a wait moves the on-call step", async () => {
+  const { start, events, emu } = await setup();
+  const t = await start();
+  const versus = (query: string, key: string) => http('POST', `${t.url}/ingest/versus${query}`, { token: APP_TOKEN, body: { Logs: `[ERROR] ${key}`, ServiceName: key, team: 'payments' } });
+  const at = Date.now();
+  assert.equal((await versus('?oncall_wait_minutes=0', 'ledger')).status, 202);
+  await waitFor('on-call paged at once', async () => (await events(ONCALL)).length === 1, 3000, 50);
+  assert.ok(Date.now() - at < STEP_MS, 'well before the route\'s own step');
+  // 0.1 minute = 6 s, longer than the route's 2.5 s: the page waits for it.
+  const waited = Date.now();
+  assert.equal((await versus('?oncall_wait_minutes=0.1', 'billing')).status, 202);
+  await new Promise((res) => setTimeout(res, STEP_MS + 1000));
+  assert.equal((await events(ONCALL)).length, 1, 'not paged at the route\'s 2.5 s');
+  await waitFor('paged after 6 s', async () => (await events(ONCALL)).length === 2, 6000, 50);
+  const tookMs = Date.now() - waited;
+  assert.ok(tookMs >= 5800 && tookMs < 7500, `paged after ${tookMs} ms`);
+  void emu;
 });

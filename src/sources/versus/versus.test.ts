@@ -224,6 +224,24 @@ for (const [name, value, expected, warning] of oncall) {
   });
 }
 
+const waits: [string, number | undefined, RegExp | undefined][] = [
+  ['0', 0, undefined],
+  ['15', 15, undefined],
+  ['0.5', 0.5, undefined],
+  ['-1', undefined, /^oncall_wait_minutes must be a number of minutes from 0 to 10080: ignored/],
+  ['soon', undefined, /^oncall_wait_minutes must be/],
+  ['99999', undefined, /^oncall_wait_minutes must be/],
+];
+for (const [value, expected, warning] of waits) {
+  test(`?oncall_wait_minutes=${value} is kept on every alert of the request, or ignored with a warning`, async () => {
+    const r = await parse([{ title: 'a' }, { title: 'b' }], {}, { oncall_wait_minutes: value });
+    assert.ok(r.ok);
+    assert.deepEqual(r.value.events.map((e) => e.metadata.oncall_wait_minutes), [expected, expected]);
+    if (warning) assert.match(r.value.warnings![0]!, warning);
+    else assert.equal(r.value.warnings, undefined);
+  });
+}
+
 // ---- what is refused, and what no longer is --------------------------------------------------------------------------
 
 const bad: [string, unknown, string, RegExp][] = [

@@ -98,7 +98,7 @@ function finish(source: string, c: Candidate): AlertEvent {
  * A drop-in for Versus Incident senders: whatever was pointed at Versus' /api/incidents can point here. Known shapes
  * are understood without configuration; any other JSON gets a derived title and a stable identity; jsonata
  * expressions in the config adjust or replace any field. `?destination=` (or Versus' `?incidentio_other_alert_source=`)
- * picks a configured destination by name; `?oncall_enable=` is kept on the alerts.
+ * picks a configured destination by name; `?oncall_enable=` and `?oncall_wait_minutes=` are kept on the alerts.
  */
 export const versusSource: SourceType<VersusOptions, Promise<ParseOutcome<ParsedBatch>>> = {
   type: 'versus',
@@ -126,6 +126,7 @@ export const versusSource: SourceType<VersusOptions, Promise<ParseOutcome<Parsed
     if (EXPRESSION_FIELDS.some((k) => ctx.options[k])) await Promise.all(candidates.map((c) => applyExpressions(c, ctx.options, body, ctx.severityMap, warn)));
     const events = candidates.map((c) => finish(ctx.source, c));
     if (oncall.enable !== undefined) for (const e of events) e.metadata = { ...e.metadata, oncall_enable: oncall.enable };
+    if (oncall.waitMinutes !== undefined) for (const e of events) e.metadata = { ...e.metadata, oncall_wait_minutes: oncall.waitMinutes };
     return ok(batch(events));
   },
 };
