@@ -1,0 +1,138 @@
+/**
+ * `npm run bench:logs`: a `type: logs` source with 50 rules, measured beside a baseline in the same run.
+ *
+ * - End to end: events/s through `/ingest/<logs>` (NDJSON, 1,000 events per request, closed loop) beside a bare
+ *   node:http server that only reads the same body over the same kind of connection and JSON.parses each line
+ *   (what any server must do with it). Target ≥ 0.5 × the baseline.
+ * - Rule evaluation alone, events/s on one core (bench/logs-eval.ts), beside JSON.parse of the same lines.
+ * - tocsin's RSS at the start and the end of a sustained run (60 s; `--duration 20` for less). Target: flat.
+ *
+ * BENCH_CONNECTIONS (8) requests in flight; BENCH_SECONDS (5) per throughput run. Everything runs on 127.0.0.1.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { Pool } from 'undici';
+import { Emulator, ROOT, freePort, gatewayConfig, startTocsin, tempDir, writeConfig } from '../test/harness.ts';
+import { measureRuleEvaluation, realisticEvents, realisticRules } from './logs-eval.ts';
+import { table } from './table.ts';
+
+const TOKEN = 'logs-bench-token-0123456789abcdef';
+const PER_REQUEST = 1000;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 8);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+/** The baseline: node:http, the body read whole, each NDJSON line JSON.parsed, 202. No rules, no storage. */
+function serveBaseline(port: number) {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let n = 0;
+      for (const line of Buffer.concat(chunks).toString().split('\n')) {
+        if (!line.trim()) continue;
+        JSON.parse(line);
+        n++;
+      }
+      res.writeHead(202, { 'content-type': 'application/json' }).end(`{"events":${n}}`);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.listen(port, '127.0.0.1', () => process.stdout.write('ready\n'));
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function startBaseline(): Promise<{ url: string; proc: ChildProcess }> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/bench/logs.ts`, '--serve-baseline', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((res) => proc.stdout!.once('data', () => res()));
+  return { url: `http://127.0.0.1:${port}`, proc };
+}
+
+/** Closed loop: CONNECTIONS requests in flight for `seconds`, the same NDJSON body each time; events/s. */
+async function load(url: string, path: string, body: string, seconds: number, token?: string, every?: () => void): Promise<number> {
+  const pool = new Pool(url, { connections: CONNECTIONS, pipelining: 1 });
+  const headers = { 'content-type': 'application/x-ndjson', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
+  let requests = 0;
+  let failed = '';
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < deadline && !failed) {
+        const res = await pool.request({ path, method: 'POST', headers, body });
+        const text = await res.body.text();
+        if (res.statusCode === 202) requests++;
+        else failed = `${res.statusCode} ${text.slice(0, 200)}`;
+        every?.();
+      }
+    }),
+  );
+  await pool.close();
+  if (failed) throw new Error(`a request to ${url}${path} failed: ${failed}`);
+  return (requests * PER_REQUEST) / ((performance.now() - started) / 1000);
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+async function main() {
+  const duration = Number(arg('--duration') ?? 60);
+  const dir = tempDir('tocsin-bench-logs-');
+  const emu = await Emulator.start({ alertEventsPerMinute: 10_000_000 });
+  const port = await freePort();
+  const rules = realisticRules(50).map((query, i) => ({ name: `rule-${i}`, query, threshold: { window: '1m' }, resolve_after_quiet: '10m', sample: 10 }));
+  const config = gatewayConfig(emu, dir, port, { log_level: 'warn', sources: { logs: { type: 'logs', token: TOKEN, rules } } });
+  const tocsin = await startTocsin(writeConfig(dir, config), { port });
+  const baseline = await startBaseline();
+  const body = realisticEvents(PER_REQUEST).map((e) => JSON.stringify(e)).join('\n');
+  try {
+    const rows: string[][] = [];
+    // Warm-up (JIT, the first alerts' commits), then interleaved runs, so a neighbour's burst costs both alike.
+    await load(tocsin.url, '/ingest/logs', body, 2, TOKEN);
+    await load(baseline.url, '/', body, 2);
+    const t = await load(tocsin.url, '/ingest/logs', body, SECONDS, TOKEN);
+    const b = await load(baseline.url, '/', body, SECONDS);
+    rows.push([`events/s end to end (50 rules, ${PER_REQUEST}/request, ${CONNECTIONS} conn.)`, fmt(t), fmt(b), (t / b).toFixed(2), '≥ 0.50 × baseline']);
+
+    const ev = measureRuleEvaluation({ rules: 50 });
+    rows.push([`rule evaluation alone, events/s per core (${ev.matchesPerEvent.toFixed(2)} matches/event)`, fmt(ev.eventsPerSecond), fmt(ev.parsePerSecond), (ev.eventsPerSecond / ev.parsePerSecond).toFixed(2), '≥ 200,000']);
+
+    // Sustained load for `duration` s; RSS after the first tenth (warm) and at the end.
+    const pid = tocsin.proc.pid!;
+    const startRss = rssMb(pid);
+    let peak = startRss;
+    const sampler = setInterval(() => (peak = Math.max(peak, rssMb(pid))), 500);
+    let afterWarm = NaN;
+    const warm = setTimeout(() => (afterWarm = rssMb(pid)), (duration * 1000) / 10);
+    const sustained = await load(tocsin.url, '/ingest/logs', body, duration, TOKEN);
+    clearInterval(sampler);
+    clearTimeout(warm);
+    const endRss = rssMb(pid);
+    const baseRss = rssMb(baseline.proc.pid!);
+    rows.push([`events/s sustained over ${duration} s`, fmt(sustained), '-', '-', '-']);
+    rows.push([`RSS MB: start / after ${duration / 10} s / end / peak`, `${startRss.toFixed(0)} / ${afterWarm.toFixed(0)} / ${endRss.toFixed(0)} / ${peak.toFixed(0)}`, baseRss.toFixed(0), (endRss / afterWarm).toFixed(2), 'flat (end ÷ warm ≈ 1)']);
+
+    console.log(`\nlogs benchmark — node ${process.version}, ${SECONDS} s per throughput run`);
+    table('', ['measure', 'tocsin', 'baseline', 'ratio', 'target'], rows);
+    console.log('baseline, end to end: node:http reading the same NDJSON body and JSON.parse of each line, no rules, no storage;');
+    console.log('baseline, evaluation: JSON.parse of the same lines on the same thread (bench/logs-eval.ts); ratio = tocsin ÷ baseline;');
+    console.log('RSS ratio: end ÷ after the first tenth of the run (start is before any load).');
+  } finally {
+    baseline.proc.kill();
+    await tocsin.kill();
+    await emu.close();
+  }
+}
+
+const serve = arg('--serve-baseline');
+if (serve) serveBaseline(Number(serve));
+else await main();
