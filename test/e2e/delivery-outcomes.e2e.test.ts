@@ -1,0 +1,110 @@
+/**
+ * Delivery outcome events (issue 9, Nexla's "response webhook"): a `webhook` destination with `on:` learns what reached
+ * incident.io. An alert delivered to the emulator produces a signed `delivery.delivered` at the receiver; a 400 from
+ * the emulator dead-letters the delivery and produces `delivery.dead` with the hint. A webhook never hears of its own
+ * deliveries, and outcome events make no outcome events of their own (no loops).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ADMIN_TOKEN, APP_TOKEN, Emulator, freePort, gatewayConfig, http, startTocsin, tempDir, waitFor, writeConfig, type TocsinProcess } from '../harness.ts';
+import { Receiver } from '../standins/receiver.ts';
+
+const SECRET = 'whsec_' + Buffer.alloc(32, 17).toString('base64');
+
+describe('delivery outcome events', () => {
+  let emu: Emulator;
+  let rx: Receiver;
+  let t: TocsinProcess;
+
+  before(async () => {
+    emu = await Emulator.start();
+    rx = await Receiver.start(SECRET);
+    const dir = tempDir();
+    const port = await freePort();
+    const base = gatewayConfig(emu, dir, port, { delivery: { poll_interval: '100ms', retry_base_delay: '200ms', retry_max_delay: '1s' } });
+    const config = {
+      ...base,
+      destinations: {
+        ...(base.destinations as Record<string, unknown>),
+        // Outcomes only: no route sends it alerts.
+        outcomes: { type: 'webhook', url: `${rx.url}/outcomes`, secret: SECRET, on: ['delivery.delivered', 'delivery.dead'], destinations: ['oncall'] },
+        // Alerts (routed) and the delivered outcomes of every other destination: never its own.
+        audit: { type: 'webhook', url: `${rx.url}/audit`, secret: SECRET, on: ['delivery.delivered'] },
+      },
+      routes: [{ to: ['oncall', 'audit'] }],
+    };
+    t = await startTocsin(writeConfig(dir, config), { port });
+  });
+  after(async () => {
+    await t?.kill();
+    await rx?.close();
+    await emu?.close();
+  });
+
+  const at = (path: string) => rx.received.filter((r) => r.path === path);
+  const docs = (path: string) => at(path).map((r) => JSON.parse(r.body));
+
+  test('delivered to incident.io → a signed delivery.delivered document', async () => {
+    const r = await http('POST', `${t.url}/ingest/app`, { token: APP_TOKEN, body: { title: 'Checkout latency', dedup_key: 'checkout-p99' } });
+    assert.equal(r.status, 202);
+    const alertId = r.body.results[0].id;
+    await waitFor('the outcome', () => at('/outcomes').length >= 1);
+    const [received] = at('/outcomes');
+    assert.ok(received!.verified, 'signed with the Standard Webhooks headers');
+    const doc = JSON.parse(received!.body);
+    const delivery = (await http('GET', `${t.url}/api/v1/deliveries?alert_id=${alertId}&destination=oncall`, { token: ADMIN_TOKEN })).body.deliveries[0];
+    assert.deepEqual(
+      { ...doc, at: typeof doc.at, request_id: typeof doc.request_id },
+      {
+        type: 'delivery.delivered',
+        delivery_id: delivery.id,
+        destination: 'oncall',
+        attempts: 1,
+        alert_id: alertId,
+        source: 'app',
+        dedup_key: 'checkout-p99',
+        key: 'app:checkout-p99',
+        episode: 1,
+        alert_status: 'firing',
+        title: 'Checkout latency',
+        status_code: 202,
+        request_id: 'string',
+        detail: 'firing event accepted',
+        error: null,
+        hint: null,
+        at: 'string',
+      },
+    );
+    assert.ok(Math.abs(Date.parse(doc.at) - Date.now()) < 10_000);
+    // The audit webhook got the alert itself and the outcome of oncall's delivery — not of its own.
+    await waitFor('audit: the alert and oncall\'s outcome', () => docs('/audit').length >= 2);
+    await new Promise((res) => setTimeout(res, 800));
+    const audit = docs('/audit');
+    assert.deepEqual(audit.map((d) => [d.type, d.destination ?? null]).sort(), [
+      ['alert.firing', null],
+      ['delivery.delivered', 'oncall'],
+    ]);
+    assert.equal(docs('/outcomes').length, 1, 'nothing about the audit webhook (filtered) nor about outcome events themselves');
+  });
+
+  test('a 400 from incident.io → dead-lettered, and delivery.dead carries the status and the hint', async () => {
+    await emu.fault({ path_prefix: '/v2/alert_events', count: 1, status: 400 });
+    const r = await http('POST', `${t.url}/ingest/app`, { token: APP_TOKEN, body: { title: 'Refused one', dedup_key: 'refused' } });
+    assert.equal(r.status, 202);
+    const dead = await waitFor('delivery.dead', () => docs('/outcomes').find((d) => d.type === 'delivery.dead'));
+    assert.equal(dead.alert_id, r.body.results[0].id);
+    assert.equal(dead.destination, 'oncall');
+    assert.equal(dead.status_code, 400);
+    assert.equal(dead.dedup_key, 'refused');
+    assert.ok(typeof dead.hint === 'string' && dead.hint.length > 10, 'the hint says what to do');
+    assert.ok(typeof dead.error === 'string');
+    assert.ok(at('/outcomes').every((x) => x.verified));
+    // audit subscribed to delivered only.
+    await new Promise((res) => setTimeout(res, 500));
+    assert.equal(docs('/audit').filter((d) => d.type === 'delivery.dead').length, 0);
+    // Each outcome has its own webhook-id.
+    const ids = at('/outcomes').map((x) => x.headers['webhook-id']);
+    assert.equal(new Set(ids).size, ids.length);
+    assert.ok(!t.output.join('\n').includes(SECRET), 'the signing secret is never logged');
+  });
+});
