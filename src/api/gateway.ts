@@ -6,6 +6,7 @@ import type { ManageOutcome } from '../core/manage.ts';
 import type { AlertEvent } from '../domain/alert.ts';
 import type { AlertRow, Db, DeliveryRow } from '../storage/schema.ts';
 import type { Metrics } from './metrics.ts';
+import type { MuteService } from '../mute/service.ts';
 
 /** What the HTTP layer needs from the running gateway; app.ts provides it. */
 export interface Gateway {
@@ -15,6 +16,8 @@ export interface Gateway {
   ingest(source: SourceConfig, events: AlertEvent[], destination?: string): Promise<IngestOutcome>;
   retryDelivery(id: number): Promise<ManageOutcome<DeliveryRow>>;
   actOnAlert(id: string, action: 'acknowledge' | 'resolve'): Promise<ManageOutcome<AlertRow>>;
+  /** Silences and mute state (src/mute/); absent in gateways built for tests that need none. */
+  mute?: MuteService;
   ready(): Promise<{ ok: boolean; reason?: string }>;
   /** Who sends for which destination (the leases every instance on the database shares). */
   cluster(): Promise<ClusterView>;

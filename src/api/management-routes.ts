@@ -26,7 +26,7 @@ const alertQuery = z
   .strict();
 const deliveryQuery = z
   .object({
-    status: z.enum(['pending', 'in_flight', 'delivered', 'dead', 'skipped', 'superseded', 'orphaned']).optional(),
+    status: z.enum(['pending', 'in_flight', 'delivered', 'dead', 'skipped', 'superseded', 'orphaned', 'muted', 'suppressed']).optional(),
     destination: z.string().optional(),
     alert_id: z.string().optional(),
     limit,
@@ -67,7 +67,8 @@ export function registerManagementRoutes(app: FastifyInstance, gw: Gateway): voi
       if (!a) throw notFound(`alert ${request.params.id}`);
       const [transitions, deliveries, escalations] = await Promise.all([listTransitions(gw.db, a.id), listDeliveries(gw.db, { alertId: a.id, limit: 200 }), listEscalations(gw.db, a.id)]);
       return {
-        alert: alertView(a),
+        // Muted now (silence, time interval, inhibition: src/mute/), with what mutes it; null when not.
+        alert: { ...alertView(a), muted: gw.mute ? await gw.mute.alertMute(a) : null },
         transitions: transitions.map(transitionView),
         deliveries: deliveries.map(deliveryView),
         escalations: escalations.map(escalationView),

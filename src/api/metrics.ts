@@ -49,7 +49,7 @@ export class Metrics implements DeliveryObserver, StormObserver {
     this.configLoaded(true, Date.now());
     const depth = new Gauge({
       name: 'tocsin_delivery_queue',
-      help: 'Deliveries by destination and status (pending, in_flight, dead, orphaned)',
+      help: 'Deliveries by destination and status (pending, in_flight, dead, orphaned, muted)',
       labelNames: ['destination', 'status'],
       registers: [this.registry],
       async collect() {

@@ -6,6 +6,7 @@ import type { Gateway } from './gateway.ts';
 import { registerLifecycleRoutes } from './lifecycle-routes.ts';
 import { registerManagementRoutes } from './management-routes.ts';
 import { registerConsoleApi } from './console-api.ts';
+import { registerSilenceRoutes } from './silences-routes.ts';
 import { registerRulesRoutes } from './rules-routes.ts';
 import { registerUi } from '../ui/routes.ts';
 import { INGEST_ROUTES, registerIngestRoutes } from './ingest-routes.ts';
@@ -91,6 +92,7 @@ export function buildServer(gw: Gateway, logger: Logger): FastifyInstance {
   registerManagementRoutes(app, gw);
   registerLifecycleRoutes(app, gw);
   registerConsoleApi(app, gw);
+  registerSilenceRoutes(app, gw);
   registerRulesRoutes(app, gw);
   registerUi(app);
   return app;

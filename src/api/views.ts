@@ -1,3 +1,4 @@
+import { decodeReason } from '../mute/decide.ts';
 import type { AlertRow, DeliveryRow, EscalationRow, TransitionRow } from '../storage/schema.ts';
 
 const iso = (ms: number | null) => (ms == null ? null : new Date(Number(ms)).toISOString());
@@ -65,6 +66,8 @@ export function deliveryView(d: DeliveryRow) {
     response_excerpt: d.response_excerpt,
     hint: d.hint,
     latency_ms: d.latency_ms,
+    /** Why a `muted` row waits (or waited): `{ by: 'silence', silence_id }`, `{ by: 'inhibition', inhibited_by }`, `{ by: 'interval', … }`. */
+    muted_by: d.muted_by ? (decodeReason(d.muted_by) ?? null) : null,
     created_at: iso(d.created_at),
     updated_at: iso(d.updated_at),
     delivered_at: iso(d.delivered_at),

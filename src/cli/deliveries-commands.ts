@@ -76,7 +76,7 @@ function bulkSummary(r: BulkRetry, destination: string | undefined): string {
 export function registerDeliveryCommands(program: Command): void {
   withAdmin(program.command('deliveries'))
     .description('list deliveries, newest first; --status dead shows the dead letters')
-    .addOption(new Option('--status <status>', 'only deliveries in this state').choices(['pending', 'in_flight', 'delivered', 'dead', 'skipped', 'superseded', 'orphaned']))
+    .addOption(new Option('--status <status>', 'only deliveries in this state').choices(['pending', 'in_flight', 'delivered', 'dead', 'skipped', 'superseded', 'orphaned', 'muted', 'suppressed']))
     .option('--destination <name>', 'only this destination')
     .option('--alert <id>', 'only this alert')
     .option('--limit <n>', 'how many (the API is paged; this follows the pages)', wholeNumber(1), 50)

@@ -8,6 +8,8 @@ import type { Route } from '../routing/routes.ts';
 import { sourceTypes } from '../sources/registry.ts';
 import { expandEnv, resolveSecretFiles, type ConfigProblem } from './expand.ts';
 import { configSchema, type RawConfig, type RawRoute } from './schema.ts';
+import { checkRouteIntervals, compileMuteRules } from './mute-schema.ts';
+import type { MuteRules } from '../mute/decide.ts';
 import type { StorageSettings } from './storage.ts';
 import { configWarnings } from './warnings.ts';
 import { readTextCapped } from './read-file.ts';
@@ -46,6 +48,8 @@ export interface Config {
   sources: Map<string, SourceConfig>;
   destinations: Map<string, DestinationConfig>;
   routes: Route[];
+  /** `time_intervals` and `inhibit_rules` (mute/decide.ts); silences live in the database. */
+  mute: MuteRules;
   cluster: { leaseTtlMs: number };
   delivery: { concurrency: number; maxRetryAgeMs: number; maxRetryAfterMs: number; pollIntervalMs: number; backoff: { baseMs: number; capMs: number } };
   /** Where relative paths in the file are resolved from. */
@@ -76,7 +80,7 @@ function zodProblems(error: z.ZodError, prefix: string): ConfigProblem[] {
   });
 }
 
-function compileRoutes(raw: RawRoute[], destinations: Set<string>, problems: ConfigProblem[]): Route[] {
+function compileRoutes(raw: RawRoute[], destinations: Set<string>, problems: ConfigProblem[], mute?: MuteRules): Route[] {
   return raw.map((r, i) => {
     const known = (list: string[], path: string) =>
       list.filter((d) => {
@@ -102,6 +106,7 @@ function compileRoutes(raw: RawRoute[], destinations: Set<string>, problems: Con
       ...(steps.length ? { steps } : {}),
       continue: r.continue,
       ...(r.resolve_after !== undefined ? { resolveAfterMs: r.resolve_after } : {}),
+      ...(mute ? checkRouteIntervals(r, i, mute, problems) : {}),
     };
   });
 }
@@ -126,7 +131,8 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: strin
 
   // No routes at all: everything goes to every destination, which is what a one-destination setup expects.
   const rawRoutes: RawRoute[] = raw.routes ?? (destinations.size ? [{ match: {}, to: [...destinations.keys()], continue: false }] : []);
-  const routes = compileRoutes(rawRoutes, new Set(Object.keys(raw.destinations)), problems);
+  const mute = compileMuteRules(raw.time_intervals, raw.inhibit_rules, problems);
+  const routes = compileRoutes(rawRoutes, new Set(Object.keys(raw.destinations)), problems, mute);
   if (problems.length) throw new ConfigError(problems);
 
   return {
@@ -140,6 +146,7 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: strin
     sources,
     destinations,
     routes,
+    mute,
     cluster: { leaseTtlMs: raw.cluster.lease_ttl },
     delivery: {
       concurrency: raw.delivery.concurrency,

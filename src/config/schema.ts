@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SEVERITIES } from '../domain/alert.ts';
 import type { StormSettings } from '../domain/storm.ts';
 import { storageSchema } from './storage.ts';
+import { inhibitRulesSchema, routeMuteKeys, timeIntervalsSchema } from './mute-schema.ts';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
 const nameHint = 'letters, digits, - and _ (at most 63), starting with a letter or digit';
@@ -59,6 +60,8 @@ const route = z
       })
       .optional(),
     continue: z.boolean().default(false),
+    /** Alertmanager's mute_time_intervals / active_time_intervals (names under time_intervals): mute-schema.ts. */
+    ...routeMuteKeys,
     /** This route's alerts with no new event for this long are resolved (overrides the source's resolve_after). */
     resolve_after: duration.refine((ms) => ms >= 1000, 'must be at least 1s').optional(),
   })
@@ -113,6 +116,9 @@ export const configSchema = z
     sources: z.record(z.string().regex(NAME, `source names use ${nameHint}`), sourceBase).default({}),
     destinations: z.record(z.string().regex(NAME, `destination names use ${nameHint}`), z.object({ type: z.string(), storm }).passthrough()).default({}),
     routes: z.array(route).optional(),
+    /** Alertmanager's named time intervals and inhibit rules (docs/silences.md, mute-schema.ts). */
+    time_intervals: timeIntervalsSchema.optional(),
+    inhibit_rules: inhibitRulesSchema.optional(),
     /**
      * Several instances on one PostgreSQL: each destination has one sender at a time, holding a lease it renews every
      * third of lease_ttl. When an instance dies, another takes its destinations over within about lease_ttl (at once

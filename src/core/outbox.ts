@@ -4,6 +4,7 @@ import { stringifyWith } from '../domain/json.ts';
 import type { DeliveryPayload } from '../destinations/types.ts';
 import { enqueueDelivery, type EnqueueResult } from '../storage/deliveries-enqueue.ts';
 import type { InsertBuffer } from '../storage/insert-buffer.ts';
+import { currentMuteCheck } from '../mute/hook.ts';
 import type { AlertRow, Tx } from '../storage/schema.ts';
 
 /** The payload's fields other than metadata, from the stored row (so merged fields are sent, not the bare event). */
@@ -59,8 +60,10 @@ export async function enqueueFor(
   if (destinations.length === 0) return [];
   const status = row.state === 'resolved' ? 'resolved' : 'firing';
   const payload = payloadJson(row, status, now);
+  // Silences, time intervals, inhibition (mute/): a muted firing state waits as a `muted` row.
+  const muted = await currentMuteCheck()?.reasons(tx, row, destinations, now);
   const out: EnqueueResult[] = [];
-  for (const destination of destinations) {
+  for (const [i, destination] of destinations.entries()) {
     out.push(
       await enqueueDelivery(
         tx,
@@ -74,6 +77,7 @@ export async function enqueueFor(
           now,
           newAlert: options.newAlert ?? false,
           orphaned: !configured.has(destination),
+          mutedBy: muted?.[i],
         },
         options.held,
       ),

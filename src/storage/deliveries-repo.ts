@@ -93,7 +93,7 @@ export async function queueDepths(db: Executor): Promise<{ destination: string; 
   const rows = await db
     .selectFrom('deliveries')
     .select(['destination', 'status', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('status', 'in', ['pending', 'in_flight', 'dead', 'orphaned'])
+    .where('status', 'in', ['pending', 'in_flight', 'dead', 'orphaned', 'muted'])
     .groupBy(['destination', 'status'])
     .execute();
   return rows.map((r) => ({ destination: r.destination, status: r.status, n: Number(r.n) }));

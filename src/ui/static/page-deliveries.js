@@ -6,7 +6,7 @@ import { badge, h, link, note, replace, table, when } from './dom.js';
 /** alert id → title */
 const titles = new Map();
 
-const STATUSES = ['dead', 'pending', 'in_flight', 'delivered', 'orphaned', 'skipped', 'superseded'];
+const STATUSES = ['dead', 'pending', 'in_flight', 'delivered', 'orphaned', 'skipped', 'superseded', 'muted', 'suppressed'];
 
 /** @param {any} d */
 function outcome(d) {
