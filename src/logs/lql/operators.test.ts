@@ -2,7 +2,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { LogEvent } from '../event.ts';
-import { compileLql, compileRuleSet } from './compile.ts';
+import { compileLql } from './compile.ts';
+import { compileRuleSet } from './ruleset.ts';
 import { explainLql } from './explain.ts';
 
 /** Logflare's shape: the line in event_message, fields under metadata. */
