@@ -7,13 +7,19 @@ import { classify, type Hints } from './classify.ts';
 import { createAgent, sendJson } from './http.ts';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const REFRESH_RULE = 'must be a duration of at least 1s and under 48h (incident.io groups alerts within 48 h), like 24h; or 0 / false to turn refreshing off';
 
-/** `refresh_after`: a duration (`24h`, or milliseconds) between 1s and 47h (past 48 h the refresh comes too late), or 0/false. */
+/** `refresh_after` in ms: a duration (`24h`, or milliseconds) from 1s to under 48h (later comes too late), or 0/false (off). */
 const refreshAfter = z
-  .union([z.literal(false), z.number().int().nonnegative(), z.string().regex(/^\d+(ms|s|m|h|d)$/, 'must be a duration like 12h or 24h, or 0 / false to turn refreshing off')])
+  .unknown()
   .default('24h')
-  .transform((v) => (v === false ? 0 : typeof v === 'number' ? v : Number(v.match(/^\d+/)![0]) * UNIT_MS[v.replace(/^\d+/, '')]!))
-  .refine((ms) => ms === 0 || (ms >= 1000 && ms < 48 * 3_600_000), 'must be at least 1s and under 48h (incident.io groups alerts within 48 h), or 0 / false to turn refreshing off');
+  .transform((v, ctx) => {
+    const m = typeof v === 'string' ? /^(\d+)(ms|s|m|h|d)$/.exec(v) : null;
+    const ms = v === false ? 0 : typeof v === 'number' && Number.isInteger(v) ? v : m ? Number(m[1]) * UNIT_MS[m[2]!]! : NaN;
+    if (ms === 0 || (ms >= 1000 && ms < 48 * 3_600_000)) return ms;
+    ctx.addIssue({ code: 'custom', message: REFRESH_RULE });
+    return z.NEVER;
+  });
 
 const config = z
   .object({
