@@ -3,6 +3,7 @@ import type { Config, SourceConfig } from '../config/load.ts';
 import type { ClusterView } from '../cluster/view.ts';
 import type { IngestOutcome } from '../core/ingest.ts';
 import type { ManageOutcome } from '../core/manage.ts';
+import type { AckService } from '../ack/actions.ts';
 import type { AlertEvent } from '../domain/alert.ts';
 import type { AlertRow, Db, DeliveryRow } from '../storage/schema.ts';
 import type { Metrics } from './metrics.ts';
@@ -16,6 +17,8 @@ export interface Gateway {
   ingest(source: SourceConfig, events: AlertEvent[], destination?: string): Promise<IngestOutcome>;
   retryDelivery(id: number): Promise<ManageOutcome<DeliveryRow>>;
   actOnAlert(id: string, action: 'acknowledge' | 'resolve'): Promise<ManageOutcome<AlertRow>>;
+  /** Acknowledge and unacknowledge (API, CLI, signed links): src/ack/. */
+  ack: AckService;
   /** Silences and mute state (src/mute/); absent in gateways built for tests that need none. */
   mute?: MuteService;
   ready(): Promise<{ ok: boolean; reason?: string }>;

@@ -22,6 +22,7 @@ async function answerWhenIngestThrows(error: Error) {
     },
     retryDelivery: async () => assert.fail('not called'),
     actOnAlert: async () => assert.fail('not called'),
+    ack: { acknowledge: async () => assert.fail('not called'), unacknowledge: async () => assert.fail('not called'), verify: () => undefined },
     ready: async () => ({ ok: true }),
     cluster: async () => assert.fail('not called'),
     reload: async () => assert.fail('not called'),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { findAlert, listTransitions } from '../storage/alerts-repo.ts';
 import { findDelivery, listAttempts, listDeliveries } from '../storage/deliveries-repo.ts';
 import { listEscalations } from '../storage/escalations-repo.ts';
+import { registerAckApiRoutes } from './ack-routes.ts';
 import { adminHook } from './admin-auth.ts';
 import { incidentsOf } from './alert-incidents.ts';
 import { parseLabelFilter, searchAlerts } from './alert-search.ts';
@@ -76,13 +77,13 @@ export function registerManagementRoutes(app: FastifyInstance, gw: Gateway): voi
       };
     });
 
-    for (const action of ['acknowledge', 'resolve'] as const) {
-      api.post<{ Params: { id: string } }>(`/alerts/:id/${action}`, async (request) => {
-        const r = await gw.actOnAlert(request.params.id, action);
-        if (!r.ok) throw new ApiError(r.status, r.code, r.message);
-        return { alert: alertView(r.value) };
-      });
-    }
+    api.post<{ Params: { id: string } }>('/alerts/:id/resolve', async (request) => {
+      const r = await gw.actOnAlert(request.params.id, 'resolve');
+      if (!r.ok) throw new ApiError(r.status, r.code, r.message);
+      return { alert: alertView(r.value) };
+    });
+    // acknowledge (with who) and unacknowledge: ack-routes.ts.
+    registerAckApiRoutes(api, gw);
 
     api.get('/deliveries', async (request) => {
       const q = query(deliveryQuery, request.query);

@@ -5,6 +5,7 @@ import { ApiError, errorHandler, notFound } from './errors.ts';
 import type { Gateway } from './gateway.ts';
 import { registerLifecycleRoutes } from './lifecycle-routes.ts';
 import { registerManagementRoutes } from './management-routes.ts';
+import { registerAckLinkRoutes } from './ack-routes.ts';
 import { registerConsoleApi } from './console-api.ts';
 import { registerSilenceRoutes } from './silences-routes.ts';
 import { registerRulesRoutes } from './rules-routes.ts';
@@ -13,8 +14,8 @@ import { INGEST_ROUTES, registerIngestRoutes } from './ingest-routes.ts';
 import { collapseRepeats, repeatWarning, shownParam } from './query-params.ts';
 import { httpTimeouts } from './slow-requests.ts';
 
-/** Query strings can carry secrets (`?token=` in other tools): log only the path. */
-const pathOf = (url: string) => url.split('?')[0];
+/** Query strings can carry secrets (`?token=` in other tools): log only the path. An ack link's token is cut too. */
+const pathOf = (url: string) => url.split('?')[0]!.replace(/^\/ack\/[^/]+/, '/ack/…');
 
 /** Polled every few seconds by probes and scrapers: at info they would drown the lines that matter. */
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
@@ -90,6 +91,7 @@ export function buildServer(gw: Gateway, logger: Logger): FastifyInstance {
 
   registerIngestRoutes(app, gw);
   registerManagementRoutes(app, gw);
+  registerAckLinkRoutes(app, gw);
   registerLifecycleRoutes(app, gw);
   registerConsoleApi(app, gw);
   registerSilenceRoutes(app, gw);

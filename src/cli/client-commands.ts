@@ -41,14 +41,26 @@ export function registerClientCommands(program: Command): void {
   registerAlertCommands(program);
   registerDeliveryCommands(program);
 
-  for (const action of ['ack', 'resolve'] as const) {
-    withAdmin(program.command(action))
-      .description(action === 'ack' ? 'acknowledge an alert (tocsin-side)' : 'resolve an alert (incident.io hears of it)')
+  withAdmin(program.command('resolve'))
+    .description('resolve an alert (incident.io hears of it)')
+    .argument('<alert-id>')
+    .action(async (id: string, o: AdminOptions) => {
+      const r = await call<{ alert: { state: string } }>(o, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/resolve`, adminToken(o));
+      output(o.json, r.body, () => `alert ${id} is ${r.body.alert.state}`);
+    });
+
+  // Acknowledging stops the alert's escalation and updates its chat messages; unack takes it back (docs/acknowledge.md).
+  for (const [command, action, description] of [
+    ['ack', 'acknowledge', 'acknowledge an alert: stops its escalation, updates its chat messages (incident.io is not told)'],
+    ['unack', 'unacknowledge', 'take an acknowledgement back: firing again, its cancelled escalation steps re-armed'],
+  ] as const) {
+    withAdmin(program.command(command))
+      .description(description)
       .argument('<alert-id>')
-      .action(async (id: string, o: AdminOptions) => {
-        const path = `/api/v1/alerts/${encodeURIComponent(id)}/${action === 'ack' ? 'acknowledge' : 'resolve'}`;
-        const r = await call<{ alert: { state: string } }>(o, 'POST', path, adminToken(o));
-        output(o.json, r.body, () => `alert ${id} is ${r.body.alert.state}`);
+      .option('--by <name>', 'who, for the record and the chat messages')
+      .action(async (id: string, o: AdminOptions & { by?: string }) => {
+        const r = await call<{ alert: { state: string }; changed: boolean }>(o, 'POST', `/api/v1/alerts/${encodeURIComponent(id)}/${action}`, adminToken(o), o.by ? { by: o.by } : undefined);
+        output(o.json, r.body, () => `alert ${id} is ${r.body.alert.state}${r.body.changed ? '' : ' (unchanged)'}`);
       });
   }
 }

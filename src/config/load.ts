@@ -8,6 +8,8 @@ import type { Route } from '../routing/routes.ts';
 import { sourceTypes } from '../sources/registry.ts';
 import { expandEnv, resolveSecretFiles, type ConfigProblem } from './expand.ts';
 import { configSchema, type RawConfig, type RawRoute } from './schema.ts';
+import type { AckLinkSettings } from '../ack/token.ts';
+import { ackWarnings } from '../ack/warnings.ts';
 import { checkRouteIntervals, compileMuteRules } from './mute-schema.ts';
 import type { MuteRules } from '../mute/decide.ts';
 import type { StorageSettings } from './storage.ts';
@@ -51,6 +53,8 @@ export interface Config {
   /** `time_intervals` and `inhibit_rules` (mute/decide.ts); silences live in the database. */
   mute: MuteRules;
   cluster: { leaseTtlMs: number };
+  /** `ack:`: signed acknowledgement links (docs/acknowledge.md); undefined when not configured. */
+  ack: AckLinkSettings | undefined;
   delivery: { concurrency: number; maxRetryAgeMs: number; maxRetryAfterMs: number; pollIntervalMs: number; backoff: { baseMs: number; capMs: number } };
   /** Where relative paths in the file are resolved from. */
   baseDir: string;
@@ -157,7 +161,8 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: strin
     },
     baseDir,
     origin: { kind: 'inline' },
-    warnings: configWarnings({ routes, explicitRoutes: raw.routes !== undefined, sources, destinations }),
+    ack: raw.ack,
+    warnings: [...configWarnings({ routes, explicitRoutes: raw.routes !== undefined, sources, destinations }), ...ackWarnings(raw.ack, destinations)],
   };
 }
 

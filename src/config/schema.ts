@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SEVERITIES } from '../domain/alert.ts';
 import type { StormSettings } from '../domain/storm.ts';
 import { storageSchema } from './storage.ts';
+import { ackSchema } from './ack-schema.ts';
 import { inhibitRulesSchema, routeMuteKeys, timeIntervalsSchema } from './mute-schema.ts';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
@@ -116,6 +117,8 @@ export const configSchema = z
     sources: z.record(z.string().regex(NAME, `source names use ${nameHint}`), sourceBase).default({}),
     destinations: z.record(z.string().regex(NAME, `destination names use ${nameHint}`), z.object({ type: z.string(), storm }).passthrough()).default({}),
     routes: z.array(route).optional(),
+    /** Signed acknowledgement links in notifications (ack-schema.ts); without it no link is made. */
+    ack: ackSchema.optional(),
     /** Alertmanager's named time intervals and inhibit rules (docs/silences.md, mute-schema.ts). */
     time_intervals: timeIntervalsSchema.optional(),
     inhibit_rules: inhibitRulesSchema.optional(),

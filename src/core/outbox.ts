@@ -22,6 +22,8 @@ function payloadFields(row: AlertRow, status: 'firing' | 'resolved', at: number)
   if (row.description !== null) p.description = row.description;
   if (row.severity !== null) p.severity = row.severity as NonNullable<DeliveryPayload['severity']>;
   if (row.source_url !== null) p.sourceUrl = row.source_url;
+  // Chat messages keep saying acknowledged while later events update the alert (src/ack/).
+  if (row.state === 'acknowledged' && row.acknowledged_at !== null) p.acknowledged = { at: Number(row.acknowledged_at) };
   return p;
 }
 

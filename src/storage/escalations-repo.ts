@@ -37,6 +37,22 @@ export async function cancelEscalations(db: Executor, alertId: string, episode: 
   return Number(r.numUpdatedRows);
 }
 
+/**
+ * An acknowledgement was taken back: the episode's steps it cancelled (never fired) are pending again, none due
+ * before `now`. Two statements rather than max()/GREATEST, which the dialects spell differently. Returns how many.
+ */
+export async function rearmEscalations(db: Executor, alertId: string, episode: number, now: number): Promise<number> {
+  const cancelledByAck = db
+    .updateTable('escalations')
+    .where('alert_id', '=', alertId)
+    .where('episode', '=', episode)
+    .where('status', '=', 'cancelled')
+    .where('reason', '=', 'acknowledged');
+  await cancelledByAck.set({ due_at: now }).where('due_at', '<', now).execute();
+  const r = await cancelledByAck.set({ status: 'pending', reason: null, updated_at: now }).executeTakeFirst();
+  return Number(r.numUpdatedRows);
+}
+
 /** Every step of an alert, for its page in the API. */
 export async function listEscalations(db: Executor, alertId: string): Promise<EscalationRow[]> {
   return db.selectFrom('escalations').selectAll().where('alert_id', '=', alertId).orderBy('episode').orderBy('step').execute();

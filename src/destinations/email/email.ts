@@ -34,14 +34,16 @@ export function createEmailDestination(name: string, c: EmailConfig): Destinatio
   return {
     name,
     type: 'email',
+    // An acknowledgement is a reply in the episode's thread.
+    updatesOnAcknowledge: true,
     rateLimit: { perMinute: c.rate_limit_per_minute, burst: Math.min(c.rate_limit_burst, c.rate_limit_per_minute) },
     // Connect, greet, TLS, login, and the message itself, each bounded by the timeout.
     sendTimeoutMs: 3 * c.timeout_ms,
-    async send(p: DeliveryPayload, previous): Promise<SendOutcome> {
+    async send(p: DeliveryPayload, previous, context): Promise<SendOutcome> {
       // A resolve with no first email on record still threads under the episode's Message-ID (the first email may have
       // gone out with its answer lost), and never reuses that id: a client would take it for a duplicate and drop it.
       const thread = readThread(previous) ?? (p.status === 'resolved' ? { root: episodeMessageId(p, domain), subject: rootSubject(p, c.subject_prefix) } : undefined);
-      const mail = buildMail(p, domain, c.subject_prefix, thread);
+      const mail = buildMail(p, domain, c.subject_prefix, thread, context?.ackUrl);
       try {
         const info = await transport.sendMail({
           from: c.from,

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { JsonValue } from '../../domain/alert.ts';
-import type { DeliveryPayload } from '../types.ts';
+import { shownState, type DeliveryPayload } from '../types.ts';
 
 export interface Thread {
   /** The Message-ID of the episode's first email. */
@@ -53,9 +53,13 @@ const MAX_DESCRIPTION = 20_000;
 /** The subject of an episode's first email. */
 export const rootSubject = (p: DeliveryPayload, prefix: string) => oneLine(`${prefix}${p.test ? '[test] ' : ''}${p.title}`, 200);
 
-export function buildMail(p: DeliveryPayload, domain: string, prefix: string, thread: Thread | undefined): Mail {
+/** `ackUrl`: the signed acknowledge link (SendContext.ackUrl), in both parts while the alert is firing. */
+export function buildMail(p: DeliveryPayload, domain: string, prefix: string, thread: Thread | undefined, ackUrl?: string): Mail {
   const resolved = p.status === 'resolved';
-  const state = resolved ? 'RESOLVED' : (p.severity ?? 'firing').toUpperCase();
+  const shown = shownState(p);
+  const acked = shown === 'acknowledged';
+  const state = resolved ? 'RESOLVED' : acked ? `ACKNOWLEDGED${p.acknowledged?.by ? ` by ${oneLine(p.acknowledged.by, 100)}` : ''}` : (p.severity ?? 'firing').toUpperCase();
+  const ack = ackUrl && shown === 'firing' && /^https?:\/\//.test(ackUrl) ? ackUrl : undefined;
   const subject = thread ? `Re: ${thread.subject}` : rootSubject(p, prefix);
   const description = p.description && p.description.length > MAX_DESCRIPTION ? `${p.description.slice(0, MAX_DESCRIPTION)}…` : p.description;
   const rows: [string, string][] = [
@@ -69,7 +73,8 @@ export function buildMail(p: DeliveryPayload, domain: string, prefix: string, th
       .map(([k, v]): [string, string] => [k, oneLine(show(v), 500)]),
   ];
   if (p.sourceUrl) rows.push(['Source URL', p.sourceUrl]);
-  const text = [`${state}: ${p.title}`, '', ...(description ? [description, ''] : []), ...rows.map(([k, v]) => `${k}: ${v}`), '', '— tocsin'].join('\n');
+  const ackText = ack ? ['Acknowledge (stops the escalation; opens a page with a button):', ack, ''] : [];
+  const text = [`${state}: ${p.title}`, '', ...(description ? [description, ''] : []), ...rows.map(([k, v]) => `${k}: ${v}`), '', ...ackText, '— tocsin'].join('\n');
   const link = p.sourceUrl && /^https?:\/\//.test(p.sourceUrl) ? `<p><a href="${html(p.sourceUrl)}">Open the source</a></p>` : '';
   const colour = resolved ? '#2e7d32' : p.severity === 'critical' ? '#c62828' : p.severity === 'error' ? '#ef6c00' : p.severity === 'warning' ? '#f9a825' : '#1565c0';
   const body = [
@@ -81,9 +86,10 @@ export function buildMail(p: DeliveryPayload, domain: string, prefix: string, th
     ...rows.map(([k, v]) => `<tr><th align="left">${html(k)}</th><td>${html(v)}</td></tr>`),
     '</table>',
     link,
+    ack ? `<p><a href="${html(ack)}" style="font-weight:bold">Acknowledge</a> <span style="color:#777">(stops the escalation)</span></p>` : '',
     '<p style="color:#777">— tocsin</p></body></html>',
   ].join('\n');
-  const headers = { 'X-Tocsin-Alert': p.alertId, 'X-Tocsin-Status': p.status, 'X-Tocsin-Episode': String(p.episode) };
+  const headers = { 'X-Tocsin-Alert': p.alertId, 'X-Tocsin-Status': shown, 'X-Tocsin-Episode': String(p.episode) };
   if (!thread) return { messageId: episodeMessageId(p, domain), subject, text, html: body, headers };
   return { messageId: stateMessageId(p, domain), subject, inReplyTo: thread.root, references: thread.root, text, html: body, headers };
 }

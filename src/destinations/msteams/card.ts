@@ -7,7 +7,7 @@
  */
 import type { JsonValue } from '../../domain/alert.ts';
 import { clip } from '../slack/message.ts';
-import type { DeliveryPayload } from '../types.ts';
+import { shownState, type DeliveryPayload } from '../types.ts';
 
 export const MAX_BYTES = 28 * 1024;
 export const LIMITS = { title: 250, description: 3000, facts: 20, factTitle: 100, factValue: 1000 } as const;
@@ -40,7 +40,8 @@ function scalar(v: JsonValue): string | undefined {
 
 const bytes = (m: TeamsMessage) => Buffer.byteLength(JSON.stringify(m), 'utf8');
 
-export function buildCard(p: DeliveryPayload): TeamsMessage {
+/** `ackUrl`: the signed acknowledge link (SendContext.ackUrl), an Action.OpenUrl while the alert is firing. */
+export function buildCard(p: DeliveryPayload, ackUrl?: string): TeamsMessage {
   const facts: { title: string; value: string }[] = [];
   for (const [k, v] of Object.entries(p.metadata)) {
     if (facts.length >= LIMITS.facts) break;
@@ -49,7 +50,7 @@ export function buildCard(p: DeliveryPayload): TeamsMessage {
   }
   let description = p.description ? md(p.description, LIMITS.description) : undefined;
   let title = md(p.title, LIMITS.title);
-  let message = assemble(p, title, description, facts);
+  let message = assemble(p, title, description, facts, ackUrl);
   // Rarely needed (a huge title or metadata in many scripts): shed the least important content until it fits.
   // Bounded: the parts never shed (source, footer, button) are far below the limit, so this ends well before 64 rounds.
   for (let round = 0; bytes(message) > MAX_BYTES && round < 64; round++) {
@@ -57,18 +58,19 @@ export function buildCard(p: DeliveryPayload): TeamsMessage {
     else if (description && description.length > 100) description = md(p.description!, Math.floor(description.length / 2));
     else if (description) description = undefined;
     else title = md(p.title, Math.max(20, Math.floor(title.length / 2)));
-    message = assemble(p, title, description, facts);
+    message = assemble(p, title, description, facts, ackUrl);
   }
   return message;
 }
 
-function assemble(p: DeliveryPayload, title: string, description: string | undefined, facts: { title: string; value: string }[]): TeamsMessage {
+function assemble(p: DeliveryPayload, title: string, description: string | undefined, facts: { title: string; value: string }[], ackUrl: string | undefined): TeamsMessage {
   const resolved = p.status === 'resolved';
-  const state = resolved ? 'RESOLVED' : (p.severity ?? 'firing').toUpperCase();
+  const acked = shownState(p) === 'acknowledged';
+  const state = resolved ? 'RESOLVED' : acked ? `ACKNOWLEDGED${p.acknowledged?.by ? ` by ${md(p.acknowledged.by, 100)}` : ''}` : (p.severity ?? 'firing').toUpperCase();
   const test = p.test ? '[test] ' : '';
   const body: Element[] = [
     { type: 'TextBlock', text: `${test}${resolved ? 'Resolved: ' : ''}${title}`, size: 'Large', weight: 'Bolder', wrap: true },
-    { type: 'TextBlock', text: `**${state}** · ${md(p.source, 200)}`, color: resolved ? 'Good' : (COLOR[p.severity ?? ''] ?? 'Attention'), spacing: 'None', wrap: true },
+    { type: 'TextBlock', text: `**${state}** · ${md(p.source, 200)}`, color: resolved ? 'Good' : acked ? 'Accent' : (COLOR[p.severity ?? ''] ?? 'Attention'), spacing: 'None', wrap: true },
   ];
   if (description) body.push({ type: 'TextBlock', text: description, wrap: true });
   if (facts.length) body.push({ type: 'FactSet', facts });
@@ -82,6 +84,9 @@ function assemble(p: DeliveryPayload, title: string, description: string | undef
     fallbackText: clip(`${test}${resolved ? 'Resolved' : state}: ${p.title}`, 300),
     msteams: { width: 'Full' },
   };
-  if (p.sourceUrl && /^https?:\/\//.test(p.sourceUrl) && p.sourceUrl.length <= 2000) content['actions'] = [{ type: 'Action.OpenUrl', title: 'Open source', url: p.sourceUrl }];
+  const actions: Element[] = [];
+  if (ackUrl && !resolved && !acked && ackUrl.length <= 2000) actions.push({ type: 'Action.OpenUrl', title: 'Acknowledge', url: ackUrl });
+  if (p.sourceUrl && /^https?:\/\//.test(p.sourceUrl) && p.sourceUrl.length <= 2000) actions.push({ type: 'Action.OpenUrl', title: 'Open source', url: p.sourceUrl });
+  if (actions.length) content['actions'] = actions;
   return { type: 'message', attachments: [{ contentType: CARD_CONTENT_TYPE, contentUrl: null, content }] };
 }

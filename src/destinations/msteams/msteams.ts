@@ -7,7 +7,7 @@ import type { JsonObject } from '../../domain/alert.ts';
 import { classifyHttp, type HttpHints } from '../http-outcome.ts';
 import { createAgent, sendJson, type HttpOutcome } from '../incident-io/http.ts';
 import type { DestinationType } from '../registry.ts';
-import type { Destination, SendOutcome } from '../types.ts';
+import { shownState, type Destination, type SendOutcome } from '../types.ts';
 import { safeHost, urlFingerprint } from '../webhook/webhook.ts';
 import { buildCard } from './card.ts';
 import { msteamsConfig, type MsteamsConfig } from './config.ts';
@@ -51,13 +51,17 @@ export function createMsteamsDestination(name: string, c: MsteamsConfig): Destin
     type: 'msteams',
     rateLimit: { perMinute: c.rate_limit_per_minute, burst: Math.min(c.rate_limit_burst, c.rate_limit_per_minute) },
     sendTimeoutMs: c.timeout_ms,
-    async send(p, previous) {
-      if (p.status === 'firing' && previous?.['posted'] === 'firing') {
+    // A Workflows webhook cannot edit its card: an acknowledgement is a new card.
+    updatesOnAcknowledge: true,
+    async send(p, previous, context) {
+      // One card per shown state: firing, acknowledged (again after an unack), resolved.
+      const shown = shownState(p);
+      if (shown !== 'resolved' && previous?.['posted'] === shown) {
         return { kind: 'delivered', statusCode: 0, detail: 'already posted for this episode; a Workflows webhook cannot update its card', state: previous as JsonObject };
       }
-      const res = await sendJson(agent, 'POST', c.webhook_url, { 'user-agent': 'tocsin' }, JSON.stringify(buildCard(p)), c.timeout_ms);
+      const res = await sendJson(agent, 'POST', c.webhook_url, { 'user-agent': 'tocsin' }, JSON.stringify(buildCard(p, context?.ackUrl)), c.timeout_ms);
       const out = classifyTeams(res, Date.now());
-      if (out.kind === 'delivered') return { ...out, state: { posted: p.status }, detail: `${p.status} card posted` };
+      if (out.kind === 'delivered') return { ...out, state: { posted: shown }, detail: `${shown} card posted` };
       return out;
     },
     close: () => agent.close(),

@@ -5,7 +5,7 @@
  * never splits a surrogate pair. Pure.
  */
 import type { JsonValue } from '../../domain/alert.ts';
-import type { DeliveryPayload } from '../types.ts';
+import { shownState, type DeliveryPayload } from '../types.ts';
 
 export const LIMITS = { blocks: 50, header: 150, section: 3000, fields: 10, field: 2000, contextElements: 10, text: 3000 } as const;
 
@@ -14,6 +14,7 @@ export type Block =
   | { type: 'header'; text: TextObject }
   | { type: 'section'; text?: TextObject; fields?: TextObject[] }
   | { type: 'context'; elements: TextObject[] }
+  | { type: 'actions'; elements: { type: 'button'; text: TextObject; url: string; action_id: string; style?: 'primary' }[] }
   | { type: 'divider' };
 
 export interface SlackMessage {
@@ -45,13 +46,19 @@ function scalar(v: JsonValue): string | undefined {
   return typeof v === 'object' ? undefined : String(v);
 }
 
-export function buildMessage(p: DeliveryPayload): SlackMessage {
+/** Slack's limit on a button's URL. */
+const MAX_BUTTON_URL = 3000;
+
+/** `ackUrl`: the signed acknowledge link (SendContext.ackUrl), shown as a button while the alert is firing. */
+export function buildMessage(p: DeliveryPayload, ackUrl?: string): SlackMessage {
   const resolved = p.status === 'resolved';
-  const icon = resolved ? ':white_check_mark:' : (ICON[p.severity ?? ''] ?? ':rotating_light:');
-  const state = resolved ? 'RESOLVED' : (p.severity ?? 'firing').toUpperCase();
+  const acked = shownState(p) === 'acknowledged';
+  const icon = resolved ? ':white_check_mark:' : acked ? ':eyes:' : (ICON[p.severity ?? ''] ?? ':rotating_light:');
+  const state = resolved ? 'RESOLVED' : acked ? 'ACKNOWLEDGED' : (p.severity ?? 'firing').toUpperCase();
   const test = p.test ? '[test] ' : '';
   const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: clip(`${test}${resolved ? 'Resolved: ' : ''}${p.title}`, LIMITS.header), emoji: true } }];
-  blocks.push({ type: 'section', text: md(`${icon} *${state}* · ${p.source}`, LIMITS.section) });
+  const who = acked && p.acknowledged?.by ? ` by ${p.acknowledged.by}` : '';
+  blocks.push({ type: 'section', text: md(`${icon} *${state}*${who} · ${p.source}`, LIMITS.section) });
   if (p.description) blocks.push({ type: 'section', text: md(p.description, LIMITS.section) });
   const fields: TextObject[] = [];
   for (const [k, v] of Object.entries(p.metadata)) {
@@ -64,5 +71,9 @@ export function buildMessage(p: DeliveryPayload): SlackMessage {
   // A link is the one place mrkdwn control characters are wanted: the URL is escaped, the brackets are ours.
   if (p.sourceUrl && /^https?:\/\//.test(p.sourceUrl) && p.sourceUrl.length <= 1000) context.push({ type: 'mrkdwn', text: `<${escape(p.sourceUrl)}|source>` });
   blocks.push({ type: 'context', elements: context.slice(0, LIMITS.contextElements) });
-  return { text: clip(`${test}${resolved ? 'Resolved' : state}: ${p.title}`, LIMITS.text), blocks: blocks.slice(0, LIMITS.blocks) };
+  if (ackUrl && !resolved && !acked && ackUrl.length <= MAX_BUTTON_URL) {
+    blocks.push({ type: 'actions', elements: [{ type: 'button', text: { type: 'plain_text', text: 'Acknowledge' }, url: ackUrl, action_id: 'tocsin_ack', style: 'primary' }] });
+  }
+  const fallback = resolved ? 'Resolved' : acked ? 'Acknowledged' : state;
+  return { text: clip(`${test}${fallback}: ${p.title}`, LIMITS.text), blocks: blocks.slice(0, LIMITS.blocks) };
 }

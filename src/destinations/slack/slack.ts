@@ -6,7 +6,7 @@
  */
 import type { JsonObject } from '../../domain/alert.ts';
 import type { DestinationType } from '../registry.ts';
-import type { Destination, DeliveryPayload, SendOutcome } from '../types.ts';
+import { shownState, type Destination, type DeliveryPayload, type SendOutcome } from '../types.ts';
 import { createAgent, sendJson } from '../incident-io/http.ts';
 import { safeHost, urlFingerprint } from '../webhook/webhook.ts';
 import { classifyWebApi, classifyWebhookAnswer } from './answers.ts';
@@ -33,18 +33,21 @@ function readPosted(previous: JsonObject | undefined): Posted | undefined {
 export function createSlackDestination(name: string, c: SlackConfig): Destination {
   const agent = createAgent(c.timeout_ms);
   const rateLimit = { perMinute: c.rate_limit_per_minute, burst: Math.min(c.rate_limit_burst, c.rate_limit_per_minute) };
-  const base = { name, type: 'slack', rateLimit, close: () => agent.close() };
+  // Both modes show the acknowledged state: a bot edits its message, a webhook posts a new one.
+  const base = { name, type: 'slack', rateLimit, updatesOnAcknowledge: true, close: () => agent.close() };
 
   if (c.webhook_url !== undefined) {
     const url = c.webhook_url;
     return {
       ...base,
       sendTimeoutMs: c.timeout_ms,
-      async send(p, previous) {
-        if (p.status === 'firing' && previous?.['posted'] === 'firing') return noCall('already posted for this episode; an incoming webhook cannot update it', previous);
-        const res = await sendJson(agent, 'POST', url, { 'user-agent': 'tocsin' }, JSON.stringify(buildMessage(p)), c.timeout_ms);
+      async send(p, previous, context) {
+        // Posted once per shown state: firing, acknowledged (again after an unack), resolved.
+        const shown = shownState(p);
+        if (shown !== 'resolved' && previous?.['posted'] === shown) return noCall('already posted for this episode; an incoming webhook cannot update it', previous);
+        const res = await sendJson(agent, 'POST', url, { 'user-agent': 'tocsin' }, JSON.stringify(buildMessage(p, context?.ackUrl)), c.timeout_ms);
         const out = classifyWebhookAnswer(res, Date.now());
-        if (out.kind === 'delivered') return { ...out, state: { posted: p.status }, detail: `${p.status} posted` };
+        if (out.kind === 'delivered') return { ...out, state: { posted: shown }, detail: `${shown} posted` };
         return out;
       },
     };
@@ -53,8 +56,8 @@ export function createSlackDestination(name: string, c: SlackConfig): Destinatio
   const headers = { authorization: `Bearer ${c.token!}`, 'content-type': 'application/json; charset=utf-8', 'user-agent': 'tocsin' };
   const call = (method: string, body: object) => sendJson(agent, 'POST', `${c.base_url}/${method}`, headers, JSON.stringify(body), c.timeout_ms);
 
-  async function post(p: DeliveryPayload, note = ''): Promise<SendOutcome> {
-    const res = classifyWebApi(await call('chat.postMessage', { channel: c.channel, ...buildMessage(p), unfurl_links: false, unfurl_media: false }), Date.now());
+  async function post(p: DeliveryPayload, ackUrl: string | undefined, note = ''): Promise<SendOutcome> {
+    const res = classifyWebApi(await call('chat.postMessage', { channel: c.channel, ...buildMessage(p, ackUrl), unfurl_links: false, unfurl_media: false }), Date.now());
     if (!res.ok) return res.outcome;
     const channel = res.body['channel'];
     const ts = res.body['ts'];
@@ -62,10 +65,10 @@ export function createSlackDestination(name: string, c: SlackConfig): Destinatio
     return { ...res.outcome, state: { channel, ts }, detail: `${p.status} posted (ts ${ts})${note}` };
   }
 
-  async function update(p: DeliveryPayload, posted: Posted): Promise<SendOutcome> {
-    const res = classifyWebApi(await call('chat.update', { channel: posted.channel, ts: posted.ts, ...buildMessage(p) }), Date.now());
-    if (res.ok) return { ...res.outcome, state: { ...posted }, detail: `${p.status}: message ${posted.ts} updated` };
-    if (res.error && GONE.has(res.error)) return post(p, ` — message ${posted.ts} could not be updated (${res.error})`);
+  async function update(p: DeliveryPayload, posted: Posted, ackUrl: string | undefined): Promise<SendOutcome> {
+    const res = classifyWebApi(await call('chat.update', { channel: posted.channel, ts: posted.ts, ...buildMessage(p, ackUrl) }), Date.now());
+    if (res.ok) return { ...res.outcome, state: { ...posted }, detail: `${shownState(p)}: message ${posted.ts} updated` };
+    if (res.error && GONE.has(res.error)) return post(p, ackUrl, ` — message ${posted.ts} could not be updated (${res.error})`);
     return res.outcome;
   }
 
@@ -73,9 +76,9 @@ export function createSlackDestination(name: string, c: SlackConfig): Destinatio
     ...base,
     // An update that finds its message gone posts a new one: two requests.
     sendTimeoutMs: 2 * c.timeout_ms,
-    async send(p, previous) {
+    async send(p, previous, context) {
       const posted = readPosted(previous);
-      return posted ? update(p, posted) : post(p);
+      return posted ? update(p, posted, context?.ackUrl) : post(p, context?.ackUrl);
     },
   };
 }

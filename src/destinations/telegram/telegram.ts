@@ -5,7 +5,7 @@
  * delivered; a message that cannot be edited any more (deleted) is sent anew.
  */
 import type { DestinationType } from '../registry.ts';
-import type { Destination, DeliveryPayload, SendOutcome } from '../types.ts';
+import { shownState, type Destination, type DeliveryPayload, type SendOutcome } from '../types.ts';
 import { createAgent, sendJson } from '../incident-io/http.ts';
 import { classifyBotApi } from './answers.ts';
 import { telegramConfig, type TelegramConfig } from './config.ts';
@@ -29,11 +29,11 @@ export function createTelegramDestination(name: string, c: TelegramConfig): Dest
   const agent = createAgent(c.timeout_ms);
   // The token is part of the path (the Bot API's only way): sendJson never puts a URL in an error.
   const call = (method: string, body: object) => sendJson(agent, 'POST', `${c.base_url}/bot${c.token}/${method}`, { 'user-agent': 'tocsin' }, JSON.stringify(body), c.timeout_ms);
-  const common = (p: DeliveryPayload) => ({ text: buildText(p), parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
+  const common = (p: DeliveryPayload, ackUrl: string | undefined) => ({ text: buildText(p, ackUrl), parse_mode: 'HTML', link_preview_options: { is_disabled: true } });
 
-  async function send(p: DeliveryPayload, note = ''): Promise<SendOutcome> {
+  async function send(p: DeliveryPayload, ackUrl: string | undefined, note = ''): Promise<SendOutcome> {
     // A connection test should not ring anyone's phone.
-    const res = classifyBotApi(await call('sendMessage', { chat_id: c.chat_id, ...common(p), ...(p.test ? { disable_notification: true } : {}) }), Date.now());
+    const res = classifyBotApi(await call('sendMessage', { chat_id: c.chat_id, ...common(p, ackUrl), ...(p.test ? { disable_notification: true } : {}) }), Date.now());
     if (!res.ok) return res.outcome;
     const id = res.result['message_id'];
     const chat = (res.result['chat'] as { id?: unknown } | undefined)?.id;
@@ -43,26 +43,27 @@ export function createTelegramDestination(name: string, c: TelegramConfig): Dest
     return { ...res.outcome, state, detail: `${p.status} sent (message ${id})${note}` };
   }
 
-  async function edit(p: DeliveryPayload, sent: Sent): Promise<SendOutcome> {
-    const res = classifyBotApi(await call('editMessageText', { chat_id: sent.chat_id, message_id: sent.message_id, ...common(p) }), Date.now());
-    if (res.ok) return { ...res.outcome, state: { ...sent }, detail: `${p.status}: message ${sent.message_id} edited` };
+  async function edit(p: DeliveryPayload, sent: Sent, ackUrl: string | undefined): Promise<SendOutcome> {
+    const res = classifyBotApi(await call('editMessageText', { chat_id: sent.chat_id, message_id: sent.message_id, ...common(p, ackUrl) }), Date.now());
+    if (res.ok) return { ...res.outcome, state: { ...sent }, detail: `${shownState(p)}: message ${sent.message_id} edited` };
     if (res.outcome.kind === 'failed' && res.description && NOT_MODIFIED.test(res.description)) {
       // A retried edit whose first answer was lost, or a state that reads the same: the message already says it.
       return { kind: 'delivered', statusCode: res.outcome.statusCode ?? 400, state: { ...sent }, detail: `${p.status}: message ${sent.message_id} already up to date` };
     }
-    if (res.outcome.kind === 'failed' && res.description && GONE.test(res.description)) return send(p, ` — message ${sent.message_id} could not be edited (${res.description})`);
+    if (res.outcome.kind === 'failed' && res.description && GONE.test(res.description)) return send(p, ackUrl, ` — message ${sent.message_id} could not be edited (${res.description})`);
     return res.outcome;
   }
 
   return {
     name,
     type: 'telegram',
+    updatesOnAcknowledge: true,
     rateLimit: { perMinute: c.rate_limit_per_minute, burst: Math.min(c.rate_limit_burst, c.rate_limit_per_minute) },
     // An edit that finds its message gone sends a new one: two requests.
     sendTimeoutMs: 2 * c.timeout_ms,
-    async send(p, previous) {
+    async send(p, previous, context) {
       const sent = readSent(previous);
-      return sent ? edit(p, sent) : send(p);
+      return sent ? edit(p, sent, context?.ackUrl) : send(p, context?.ackUrl);
     },
     close: () => agent.close(),
   };

@@ -5,7 +5,7 @@
  * than characters) and a cut never splits a surrogate pair or an entity. Pure.
  */
 import type { JsonValue } from '../../domain/alert.ts';
-import type { DeliveryPayload } from '../types.ts';
+import { shownState, type DeliveryPayload } from '../types.ts';
 
 export const MAX_TEXT = 4096;
 export const LIMITS = { title: 512, source: 100, description: 2000, lines: 20, key: 64, value: 300, footer: 400, url: 1000 } as const;
@@ -34,12 +34,15 @@ function scalar(v: JsonValue): string | undefined {
   return typeof v === 'object' ? undefined : String(v);
 }
 
-export function buildText(p: DeliveryPayload): string {
+/** `ackUrl`: the signed acknowledge link (SendContext.ackUrl), shown while the alert is firing. */
+export function buildText(p: DeliveryPayload, ackUrl?: string): string {
   const resolved = p.status === 'resolved';
-  const state = resolved ? 'RESOLVED' : (p.severity ?? 'firing').toUpperCase();
-  const icon = resolved ? '✅' : (ICON[p.severity ?? ''] ?? '🚨');
+  const acked = shownState(p) === 'acknowledged';
+  const state = resolved ? 'RESOLVED' : acked ? 'ACKNOWLEDGED' : (p.severity ?? 'firing').toUpperCase();
+  const icon = resolved ? '✅' : acked ? '👀' : (ICON[p.severity ?? ''] ?? '🚨');
   const test = p.test ? '[test] ' : '';
-  const head = [`${icon} <b>${state}</b> · ${fit(p.source, LIMITS.source)}`, `<b>${fit(`${test}${resolved ? 'Resolved: ' : ''}${p.title}`, LIMITS.title)}</b>`].join('\n');
+  const who = acked && p.acknowledged?.by ? ` by ${fit(p.acknowledged.by, LIMITS.source)}` : '';
+  const head = [`${icon} <b>${state}</b>${who} · ${fit(p.source, LIMITS.source)}`, `<b>${fit(`${test}${resolved ? 'Resolved: ' : ''}${p.title}`, LIMITS.title)}</b>`].join('\n');
   const lines: string[] = [];
   for (const [k, v] of Object.entries(p.metadata)) {
     if (lines.length >= LIMITS.lines) break;
@@ -49,6 +52,8 @@ export function buildText(p: DeliveryPayload): string {
   const foot = [`<i>${fit(`${p.source}:${p.dedupKey} · episode ${p.episode} · ${new Date(p.at).toISOString()}`, LIMITS.footer)}</i>`];
   const href = p.sourceUrl && /^https?:\/\//.test(p.sourceUrl) ? escapeHtml(p.sourceUrl) : '';
   if (href && href.length <= LIMITS.url) foot.push(`<a href="${href}">source</a>`);
+  const ack = ackUrl && !resolved && !acked ? escapeHtml(ackUrl) : '';
+  if (ack && ack.length <= LIMITS.url) foot.push(`<a href="${ack}">Acknowledge</a>`);
   const tail = foot.join('\n');
   // Paragraphs are joined by a blank line (2 units each); the description gets what the rest leaves, metadata lines
   // giving way first if that would be too little.
