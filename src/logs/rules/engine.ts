@@ -3,7 +3,6 @@ import type { AlertEvent } from '../../domain/alert.ts';
 import type { LogEvent } from '../event.ts';
 import { dedupKeyOf, groupOf, ruleAlert } from './alert.ts';
 import type { LogsOptions, Rule } from './config.ts';
-import { sampleOf } from './sample.ts';
 import { render } from './template.ts';
 import { RuleWindow } from './window.ts';
 
@@ -64,30 +63,29 @@ export class LogRules {
     const touched = new Set<Slot>();
     const fired: { slot: Slot; taken: ReturnType<RuleWindow['take']> }[] = [];
     const full = new Set<string>();
-    let matched = 0;
-    for (const event of events) {
-      const hits = options.match(event);
-      if (!hits.length) continue;
-      matched++;
-      for (const i of hits) {
-        const rule = options.rules[i]!;
-        const stat = stats[i]!;
-        stat.matched++;
-        stat.lastMatchAt = now;
-        const slot = this.slotFor(source, rule, event);
-        if (!slot) {
-          full.add(rule.name);
-          continue;
-        }
-        const w = slot.window;
-        const outcome = w.match(now, () => sampleOf(event));
+    // A rule without group_by has one alert: its slot is looked up once per request, not once per match.
+    const single: (Slot | undefined)[] = new Array(options.rules.length);
+    let event: LogEvent;
+    const onMatch = (i: number) => {
+      const rule = options.rules[i]!;
+      const stat = stats[i]!;
+      stat.matched++;
+      stat.lastMatchAt = now;
+      let slot = single[i];
+      if (!slot) {
+        slot = this.slotFor(source, rule, event);
+        if (!slot) return void full.add(rule.name);
+        if (!rule.groupBy.length) single[i] = slot;
         touched.add(slot);
-        if (outcome === 'fire') {
-          w.title = render(rule.title, event);
-          fired.push({ slot, taken: w.take(now) });
-        }
       }
-    }
+      const w = slot.window;
+      if (w.match(now, event) === 'fire') {
+        w.title = render(rule.title, event);
+        fired.push({ slot, taken: w.take(now) });
+      }
+    };
+    let matched = 0;
+    for (event of events) if (options.match.forEachMatch(event, onMatch)) matched++;
     let results: unknown[] = [];
     if (fired.length) {
       try {

@@ -2,11 +2,10 @@
  * The one place the rules meet the LQL compiler (src/logs/lql/, written beside this): a query checked for
  * check-config, and every rule's query compiled into one matcher per config load.
  */
-import { compileLql, compileRuleSet, describeLqlError } from '../lql/index.ts';
-import type { LogEvent } from '../event.ts';
+import { compileLql, compileRuleSet, describeLqlError, type RuleSetMatcher } from '../lql/index.ts';
 
-/** The indexes of the rules an event matches (in rule order). */
-export type EventMatcher = (event: LogEvent) => number[];
+/** The indexes of the rules an event matches (in rule order); `forEachMatch` the same without allocating. */
+export type EventMatcher = RuleSetMatcher;
 
 export type QueryCheck = { ok: true } | { ok: false; column: number; message: string };
 

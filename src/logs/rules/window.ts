@@ -1,5 +1,7 @@
 import type { JsonObject } from '../../domain/alert.ts';
+import type { LogEvent } from '../event.ts';
 import type { Rule } from './config.ts';
+import { sampleOf } from './sample.ts';
 
 /**
  * The in-memory state of one alert a rule can raise (one per group value): what matched since the alert was last
@@ -52,9 +54,9 @@ export class RuleWindow {
   /**
    * One match at `now`. `fire`: the alert is to be sent now (the threshold was just met on a closed alert); `pending`:
    * counted toward the next update of an open alert; `held`: below the threshold.
-   * `sample` is only called while a sample is still wanted (copying an event costs).
+   * The event is copied only while a sample is still wanted (copying costs).
    */
-  match(now: number, sample: () => JsonObject): 'fire' | 'pending' | 'held' {
+  match(now: number, event: LogEvent): 'fire' | 'pending' | 'held' {
     const wasOpen = this.isOpen(now);
     this.lastMatchAt = now;
     if (!wasOpen) {
@@ -63,7 +65,7 @@ export class RuleWindow {
       if (now - this.tallySince > this.rule.windowMs) this.reset(now);
     }
     this.matched++;
-    if (this.samples.length < this.rule.sample) this.samples.push(sample());
+    if (this.samples.length < this.rule.sample) this.samples.push(sampleOf(event));
     if (wasOpen) return 'pending';
     this.hits[this.next] = now;
     this.next = (this.next + 1) % this.hits.length;
