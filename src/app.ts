@@ -19,6 +19,7 @@ import { Scheduler } from './timers/scheduler.ts';
 import { ttlTask } from './timers/ttl-task.ts';
 import { refreshTask } from './timers/refresh-task.ts';
 import { muteTask } from './timers/mute-task.ts';
+import { queriesTask } from './timers/queries-task.ts';
 import { installMuteCheck } from './mute/hook.ts';
 import { Muter } from './mute/muter.ts';
 import { MuteService } from './mute/service.ts';
@@ -111,6 +112,8 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     tasks: () => timerTasks,
   });
   const timerTasks = [escalationTask, ttlTask, refreshTask(() => config.destinations.values()), muteTask(muter, () => config.mute.intervals.size > 0)];
+  // Scheduled alert queries read the config in force at each tick: a reload needs no rebuild. Their alerts go through ingest.
+  timerTasks.push(queriesTask({ config: () => config.queries, ingest: { commits, clock, newId: () => newId(clock.now()), routing: () => routing }, poke: () => scheduler.poke() }));
 
   const routingOf = (c: Config): Routing => ({ routes: c.routes, destinations: new Set(c.destinations.keys()), sourceResolveAfter: (s) => c.sources.get(s)?.resolveAfterMs });
   let routing: Routing = routingOf(config);

@@ -4,6 +4,7 @@ import { findAlert, listTransitions } from '../storage/alerts-repo.ts';
 import { findDelivery, listAttempts, listDeliveries } from '../storage/deliveries-repo.ts';
 import { listEscalations } from '../storage/escalations-repo.ts';
 import { registerAckApiRoutes } from './ack-routes.ts';
+import { registerQueryRoutes } from '../queries/routes.ts';
 import { adminHook } from './admin-auth.ts';
 import { incidentsOf } from './alert-incidents.ts';
 import { parseLabelFilter, searchAlerts } from './alert-search.ts';
@@ -144,5 +145,6 @@ export function registerManagementRoutes(app: FastifyInstance, gw: Gateway): voi
     }));
     api.get('/cluster', async () => gw.cluster());
     api.get('/sources', async () => ({ sources: [...gw.config().sources.values()].map((s) => ({ name: s.name, type: s.type, ingest_path: `/ingest/${s.name}` })) }));
+    registerQueryRoutes(api, gw);
   }, { prefix: '/api/v1' });
 }

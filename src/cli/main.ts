@@ -5,6 +5,7 @@ import { registerConfigCommands } from './config-commands.ts';
 import { registerDbtCommand } from './dbt-command.ts';
 import { registerEmulatorCommand } from './emulator-command.ts';
 import { CliError, EXIT } from './exit.ts';
+import { registerQueriesCommand } from './queries-command.ts';
 import { registerRoutesCommand } from './routes-command.ts';
 import { registerStartCommand } from './start-command.ts';
 import { registerTestConnectionCommand } from './test-connection.ts';
@@ -23,6 +24,7 @@ registerRoutesCommand(program);
 registerClientCommands(program);
 registerEmulatorCommand(program);
 registerDbtCommand(program);
+registerQueriesCommand(program);
 
 /**
  * A usage mistake is one line on stderr naming the command whose --help explains it, never a page of help:

@@ -10,6 +10,7 @@ import { expandEnv, resolveSecretFiles, type ConfigProblem } from './expand.ts';
 import { configSchema, type RawConfig, type RawRoute } from './schema.ts';
 import type { AckLinkSettings } from '../ack/token.ts';
 import { ackWarnings } from '../ack/warnings.ts';
+import { compileQueries, type QueriesConfig } from '../queries/config.ts';
 import { checkRouteIntervals, compileMuteRules } from './mute-schema.ts';
 import type { MuteRules } from '../mute/decide.ts';
 import type { StorageSettings } from './storage.ts';
@@ -55,6 +56,8 @@ export interface Config {
   cluster: { leaseTtlMs: number };
   /** `ack:`: signed acknowledgement links (docs/acknowledge.md); undefined when not configured. */
   ack: AckLinkSettings | undefined;
+  /** `databases:` and `queries:`: scheduled SQL alert queries (docs/queries.md). */
+  queries: QueriesConfig;
   delivery: { concurrency: number; maxRetryAgeMs: number; maxRetryAfterMs: number; pollIntervalMs: number; backoff: { baseMs: number; capMs: number } };
   /** Where relative paths in the file are resolved from. */
   baseDir: string;
@@ -137,6 +140,7 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: strin
   const rawRoutes: RawRoute[] = raw.routes ?? (destinations.size ? [{ match: {}, to: [...destinations.keys()], continue: false }] : []);
   const mute = compileMuteRules(raw.time_intervals, raw.inhibit_rules, problems);
   const routes = compileRoutes(rawRoutes, new Set(Object.keys(raw.destinations)), problems, mute);
+  const queries = compileQueries(raw.databases, raw.queries, problems);
   if (problems.length) throw new ConfigError(problems);
 
   return {
@@ -162,6 +166,7 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: strin
     baseDir,
     origin: { kind: 'inline' },
     ack: raw.ack,
+    queries,
     warnings: [...configWarnings({ routes, explicitRoutes: raw.routes !== undefined, sources, destinations }), ...ackWarnings(raw.ack, destinations)],
   };
 }

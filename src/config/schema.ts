@@ -3,6 +3,7 @@ import { SEVERITIES } from '../domain/alert.ts';
 import type { StormSettings } from '../domain/storm.ts';
 import { storageSchema } from './storage.ts';
 import { ackSchema } from './ack-schema.ts';
+import { queryConfigKeys } from '../queries/config.ts';
 import { inhibitRulesSchema, routeMuteKeys, timeIntervalsSchema } from './mute-schema.ts';
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
@@ -119,6 +120,8 @@ export const configSchema = z
     routes: z.array(route).optional(),
     /** Signed acknowledgement links in notifications (ack-schema.ts); without it no link is made. */
     ack: ackSchema.optional(),
+    /** Scheduled SQL alert queries and the databases they read (docs/queries.md, queries/config.ts). */
+    ...queryConfigKeys(duration),
     /** Alertmanager's named time intervals and inhibit rules (docs/silences.md, mute-schema.ts). */
     time_intervals: timeIntervalsSchema.optional(),
     inhibit_rules: inhibitRulesSchema.optional(),

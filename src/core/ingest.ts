@@ -251,6 +251,19 @@ async function applyRequests(tx: Tx, deps: IngestDeps, requests: Request[]): Pro
 
 /** Concurrent requests share one job (batching.ts), per set of deps: a gateway has one. */
 const batchers = new WeakMap<IngestDeps, Batcher<Request, Applied[]>>();
+
+/**
+ * The same steps for tocsin's own events, inside a transaction the caller holds (a timer task's, fenced by the
+ * scheduler lease): the alerts change in the same commit as the caller's own rows (a query run's outcome), or not at
+ * all. `deps.commits` is not used; nothing is observed (the caller knows when it committed).
+ */
+export async function ingestWithin(tx: Tx, deps: IngestDeps, rawEvents: AlertEvent[]): Promise<{ results: AlertResult[]; enqueued: Set<string> }> {
+  const [applied = []] = await applyRequests(tx, deps, [{ events: rawEvents.map(wellFormedEvent), requested: undefined }]);
+  const enqueued = new Set<string>();
+  for (const a of applied) for (const d of a.destinations) enqueued.add(d);
+  return { results: applied.map((a) => a.result), enqueued };
+}
+
 function batcherOf(deps: IngestDeps): Batcher<Request, Applied[]> {
   let b = batchers.get(deps);
   if (!b) batchers.set(deps, (b = new Batcher(deps.commits, (tx, requests) => applyRequests(tx, deps, requests))));
