@@ -13,7 +13,8 @@ function cronOf(s: { cron: string; timezone?: string }): Cron {
   let c = crons.get(key);
   if (!c) {
     // Paused: croner is only asked for times here, it never runs anything (due times live in the database).
-    crons.set(key, (c = new Cron(s.cron, { paused: true, ...(s.timezone ? { timezone: s.timezone } : {}) })));
+    // UTC unless told: instances in different time zones must compute the same slots.
+    crons.set(key, (c = new Cron(s.cron, { paused: true, timezone: s.timezone ?? 'UTC' })));
   }
   return c;
 }

@@ -48,7 +48,9 @@ export function queriesTask(o: QueriesTaskOptions): TimerTask {
     for (const d of r.enqueued) woken.add(d);
     const log = { query: spec.name, run: job.runId, duration_ms: f.durationMs };
     if (f.outcome.ok) ctx.logger.debug({ ...log, rows: f.outcome.rows.length, truncated: f.outcome.truncated, events: r.events.length }, 'alert query ran');
-    else ctx.logger.warn({ ...log, outcome: f.outcome.kind, error: f.outcome.message, consecutive_failures: r.failures }, 'alert query failed');
+    // The first failure and the one that raises the alert are worth a warning; the rest are in the run history.
+    else if (r.failures === 1 || r.failures === spec.alertAfterFailures) ctx.logger.warn({ ...log, outcome: f.outcome.kind, error: f.outcome.message, consecutive_failures: r.failures }, 'alert query failed');
+    else ctx.logger.debug({ ...log, outcome: f.outcome.kind, error: f.outcome.message, consecutive_failures: r.failures }, 'alert query failed again');
     return true;
   };
 
