@@ -84,7 +84,7 @@ test('isTruthy keeps jsonata truthiness (property against the recursive definiti
 
 test('the registry knows no Object.prototype member as a source type (was: `type: constructor` threw in the config loader)', () => {
   for (const name of [...Object.getOwnPropertyNames(Object.prototype), '__proto__']) assert.equal(sourceTypes[name], undefined, name);
-  assert.deepEqual(Object.keys(sourceTypes).sort(), ['alertmanager', 'alerts', 'dbt', 'grafana', 'versus', 'webhook']);
+  assert.deepEqual(Object.keys(sourceTypes).sort(), ['alertmanager', 'alerts', 'dbt', 'grafana', 'logs', 'versus', 'webhook']);
 });
 
 test('a lone surrogate in a dbt unique_id or a CloudWatch alarm name is no URIError (was: a 500 from encodeURIComponent)', async () => {

@@ -20,6 +20,8 @@ import type { ParsedBatch } from './types.ts';
 /** The options each type is fuzzed with: its defaults, and a configuration that takes its other paths. */
 const OPTIONS: Record<string, unknown[]> = {
   alerts: [{}],
+  // Its requests never reach `parse` (api/logs-ingest.ts); the body reader is fuzzed in logs/body.fuzz.test.ts.
+  logs: [{}],
   alertmanager: [{}, { severity_label: 'level' }],
   grafana: [{}],
   dbt: [{}, { project: 'p', environment: 'prod', link_template: 'https://docs.example.com/#!/{resource_type}/{unique_id}', severity: { fail: 'critical', warn: 'info' } }],

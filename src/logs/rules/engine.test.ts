@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { SourceConfig } from '../../config/load.ts';
 import type { AlertEvent } from '../../domain/alert.ts';
 import { logsOptions, type LogsOptions } from './config.ts';
-import { LogRules } from './engine.ts';
+import { LogRules, MAX_GROUPS } from './engine.ts';
 
 function setup(rules: unknown[]) {
   const parsed = logsOptions.safeParse({ rules });
@@ -110,4 +110,27 @@ test('stop sends what is pending as one last update', async () => {
   await s.engine.stop();
   assert.equal(s.sent.length, 2);
   assert.equal(s.sent[1]![0]!.metadata.matched, 2);
+});
+
+test('at most MAX_GROUPS open groups per rule (the answer says so); quiet groups are forgotten, making room', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const s = setup([{ name: 'by-user', query: 'm.level:error', group_by: ['m.user'], threshold: { window: '1s' }, resolve_after_quiet: '5s', sample: 0 }]);
+  const users = (from: number, n: number) => Array.from({ length: n }, (_, i) => ({ message: 'x', level: 'error', user: `u${from + i}` }));
+  const first = await s.engine.handle(s.source, s.options, users(0, MAX_GROUPS + 5));
+  assert.equal(s.sent.flat().length, MAX_GROUPS);
+  assert.match(first.warnings[0]!, /by-user.*1000 group values/);
+  s.advance(6000);
+  t.mock.timers.tick(6000);
+  await new Promise((r) => setImmediate(r));
+  const later = await s.engine.handle(s.source, s.options, users(5000, 10));
+  assert.deepEqual(later.warnings, []);
+  assert.equal(s.sent.flat().length, MAX_GROUPS + 10);
+});
+
+test('a group value that is an object or a list is cheap text, never a walk of the value', async () => {
+  const s = setup([{ name: 'g', query: 'm.level:error', group_by: ['m.tags'], title: 'tags {{m.tags}} {{m.ctx}}' }]);
+  await s.engine.handle(s.source, s.options, [{ message: 'x', level: 'error', tags: ['a', 'b', { c: 1 }], ctx: { deep: {} } }]);
+  assert.equal(s.sent[0]![0]!.dedupKey, 'g:a, b');
+  assert.equal(s.sent[0]![0]!.title, 'tags a, b [object]');
+  await s.engine.stop();
 });

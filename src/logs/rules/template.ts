@@ -21,19 +21,26 @@ export function parseTemplate(text: string): { ok: true; template: Template } | 
   return { ok: true, template: parts.filter((p) => p !== '') };
 }
 
-/** A field's value as text: scalars as they are, anything else as JSON, nothing as ''. */
+const scalarText = (v: unknown): string | undefined =>
+  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
+
+/**
+ * A field's value as text: a scalar as it is, a list by its scalars (`a, b`), an object as `[object]`, nothing as ''.
+ * Never a walk of the value: a group_by field holding a huge or deeply nested object costs nothing per match.
+ */
 export function valueText(v: unknown): string {
   if (v === undefined || v === null) return '';
-  const s = typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : safeJson(v);
-  return s.length > MAX_VALUE ? `${s.slice(0, MAX_VALUE - 1)}…` : s;
-}
-
-function safeJson(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? '';
-  } catch {
-    return '';
+  let s = scalarText(v);
+  if (s === undefined) {
+    s = Array.isArray(v)
+      ? v
+          .slice(0, 20)
+          .map(scalarText)
+          .filter((x) => x !== undefined)
+          .join(', ')
+      : '[object]';
   }
+  return s.length > MAX_VALUE ? `${s.slice(0, MAX_VALUE - 1)}…` : s;
 }
 
 /** The title for the event that opened an alert (the group's fields are the same in every event of its group). */
