@@ -19,7 +19,7 @@ export function gatewayUrl(o: ClientOptions): string {
 }
 
 /** Calls a running gateway; the CLI never opens the database behind it. Errors carry the gateway's own message. */
-export async function call<T>(o: ClientOptions, method: 'GET' | 'POST', path: string, token: string | undefined, body?: unknown): Promise<{ status: number; body: T }> {
+export async function call<T>(o: ClientOptions, method: 'GET' | 'POST' | 'DELETE', path: string, token: string | undefined, body?: unknown): Promise<{ status: number; body: T }> {
   const base = gatewayUrl(o);
   const timeout = o.timeout ?? DEFAULT_TIMEOUT_S;
   let res;

@@ -6,6 +6,7 @@ import { registerDbtCommand } from './dbt-command.ts';
 import { registerEmulatorCommand } from './emulator-command.ts';
 import { CliError, EXIT } from './exit.ts';
 import { registerQueriesCommand } from './queries-command.ts';
+import { registerSilenceCommand } from './silence-command.ts';
 import { registerRoutesCommand } from './routes-command.ts';
 import { registerStartCommand } from './start-command.ts';
 import { registerTestConnectionCommand } from './test-connection.ts';
@@ -25,6 +26,7 @@ registerClientCommands(program);
 registerEmulatorCommand(program);
 registerDbtCommand(program);
 registerQueriesCommand(program);
+registerSilenceCommand(program);
 
 /**
  * A usage mistake is one line on stderr naming the command whose --help explains it, never a page of help:
