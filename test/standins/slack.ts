@@ -77,6 +77,17 @@ export function blockProblem(blocks: unknown): string | undefined {
         break;
       case 'divider':
         break;
+      case 'actions':
+        // Slack: 1–25 elements; a button's text plain_text of at most 75, url at most 3000, action_id at most 255.
+        if (!Array.isArray(b.elements) || b.elements.length === 0 || b.elements.length > 25) return `blocks[${i}]: actions needs 1–25 elements`;
+        for (const e of b.elements) {
+          if (e?.type !== 'button') return `blocks[${i}]: only button elements are checked here`;
+          if (!textOk(e.text, 75, 'plain_text')) return `blocks[${i}]: a button's text must be plain_text of 1–75 characters`;
+          if (e.url !== undefined && (typeof e.url !== 'string' || e.url.length > 3000)) return `blocks[${i}]: a button's url must be at most 3000 characters`;
+          if (typeof e.action_id !== 'string' || e.action_id.length > 255) return `blocks[${i}]: a button needs an action_id of at most 255 characters`;
+          if (e.style !== undefined && e.style !== 'primary' && e.style !== 'danger') return `blocks[${i}]: a button's style is primary or danger`;
+        }
+        break;
       default:
         return `blocks[${i}]: unknown block type ${String(b?.type)}`;
     }

@@ -24,12 +24,14 @@ const bytes = (p: AlertEventPayload) => Buffer.byteLength(JSON.stringify(p));
  * values (unless a sender used those very names), so an incident.io attribute can be bound to them whatever the
  * senders call their keys; plain `source` and `severity` are kept for the many alert sources already bound to them.
  */
-function additions(p: DeliveryPayload): JsonObject {
+function additions(p: DeliveryPayload, ackUrl: string | undefined): JsonObject {
   const a: JsonObject = { source: p.source, tocsin_source: p.source };
   if (p.severity) {
     a.severity = p.severity;
     a.tocsin_severity = p.severity;
   }
+  // metadata takes any JSON (CONTRACT.md): the link that stops tocsin's escalation, for a responder in incident.io.
+  if (ackUrl) a.tocsin_ack_url = ackUrl;
   return a;
 }
 
@@ -41,8 +43,8 @@ const marked = (m: JsonObject): JsonObject => ('tocsin_truncated' in m ? m : { .
  * never over 512 KB — metadata is cut step by step and the cut is said in `tocsin_truncated`. The sender's
  * metadata is sent as the sender gave it: no key of it is ever replaced (see {@link additions}).
  */
-export function buildAlertEvent(p: DeliveryPayload, configured: JsonObject): AlertEventPayload {
-  const added = additions(p);
+export function buildAlertEvent(p: DeliveryPayload, configured: JsonObject, ackUrl?: string): AlertEventPayload {
+  const added = additions(p, ackUrl);
   // tocsin's keys first: capping keeps the first keys of an object, so they survive a cut.
   const metadata: JsonObject = { ...added, ...configured, ...p.metadata };
   const body: AlertEventPayload = { title: p.title, status: p.status, deduplication_key: p.externalKey, metadata };

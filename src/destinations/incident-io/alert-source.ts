@@ -60,8 +60,8 @@ export function createAlertSourceDestination(name: string, c: AlertSourceConfig)
     type: 'incident_io_alert_source',
     rateLimit: { perMinute: c.rate_limit_per_minute, burst: Math.min(c.rate_limit_burst, c.rate_limit_per_minute) },
     sendTimeoutMs: c.timeout_ms,
-    async send(payload: DeliveryPayload): Promise<SendOutcome> {
-      const body = JSON.stringify(buildAlertEvent(payload, c.metadata as JsonObject));
+    async send(payload: DeliveryPayload, _previous, context): Promise<SendOutcome> {
+      const body = JSON.stringify(buildAlertEvent(payload, c.metadata as JsonObject, context?.ackUrl));
       const outcome = await sendJson(agent, 'POST', url, headers, body, c.timeout_ms);
       const result = classify(outcome, Date.now(), hints);
       if (result.kind === 'delivered') result.detail = `${payload.status} event accepted`;

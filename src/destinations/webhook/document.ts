@@ -5,11 +5,11 @@
  */
 import type { JsonObject } from '../../domain/alert.ts';
 import { labelsOf } from '../../domain/labels.ts';
-import type { DeliveryPayload } from '../types.ts';
+import { shownState, type DeliveryPayload } from '../types.ts';
 
 export interface AlertDocument {
-  /** `alert.firing` or `alert.resolved` (the Standard Webhooks convention of a dotted event type). */
-  type: 'alert.firing' | 'alert.resolved';
+  /** `alert.firing`, `alert.acknowledged` or `alert.resolved` (the Standard Webhooks convention of a dotted event type). */
+  type: 'alert.firing' | 'alert.acknowledged' | 'alert.resolved';
   /** tocsin's alert id (a ULID): the same for every state and episode of this alert. */
   id: string;
   source: string;
@@ -31,11 +31,16 @@ export interface AlertDocument {
   at: string;
   /** true only for `tocsin test-connection`. */
   test: boolean;
+  /** Somebody acknowledged the episode (status stays firing): when (ISO 8601) and by whom, when known. */
+  acknowledged: { at: string; by: string | null } | null;
+  /** The signed link that acknowledges this episode (docs/acknowledge.md), while it is firing and `ack:` is set. */
+  ack_url: string | null;
 }
 
-export function alertDocument(p: DeliveryPayload): AlertDocument {
+export function alertDocument(p: DeliveryPayload, ackUrl?: string): AlertDocument {
+  const shown = shownState(p);
   return {
-    type: p.status === 'resolved' ? 'alert.resolved' : 'alert.firing',
+    type: `alert.${shown}`,
     id: p.alertId,
     source: p.source,
     dedup_key: p.dedupKey,
@@ -50,5 +55,7 @@ export function alertDocument(p: DeliveryPayload): AlertDocument {
     episode: p.episode,
     at: new Date(p.at).toISOString(),
     test: p.test === true,
+    acknowledged: shown === 'acknowledged' && p.acknowledged ? { at: new Date(p.acknowledged.at).toISOString(), by: p.acknowledged.by ?? null } : null,
+    ack_url: shown === 'firing' ? (ackUrl ?? null) : null,
   };
 }

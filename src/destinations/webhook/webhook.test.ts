@@ -121,6 +121,8 @@ describe('webhook destination', () => {
       episode: 1,
       at: '2026-01-02T03:04:05.678Z',
       test: false,
+      acknowledged: null,
+      ack_url: null,
     });
     assert.equal(r.path, '/hook?token=receiver-credential-123');
   });

@@ -54,8 +54,8 @@ export function createWebhookDestination(name: string, c: WebhookConfig): Destin
   // A template runs inside the gateway, on the event loop every delivery and ingest share: bounded in time and depth.
   const template = c.template !== undefined ? jsonata(c.template, TEMPLATE_LIMITS) : undefined;
 
-  async function body(p: DeliveryPayload): Promise<{ ok: true; text: string } | { ok: false; outcome: SendOutcome }> {
-    const doc = alertDocument(p);
+  async function body(p: DeliveryPayload, ackUrl: string | undefined): Promise<{ ok: true; text: string } | { ok: false; outcome: SendOutcome }> {
+    const doc = alertDocument(p, ackUrl);
     if (!template) return { ok: true, text: JSON.stringify(doc) };
     try {
       const result: unknown = await template.evaluate(doc);
@@ -77,9 +77,11 @@ export function createWebhookDestination(name: string, c: WebhookConfig): Destin
     type: 'webhook',
     rateLimit: { perMinute: c.rate_limit_per_minute, burst: Math.min(c.rate_limit_burst, c.rate_limit_per_minute) },
     sendTimeoutMs: c.timeout_ms,
-    async send(payload) {
+    // Its receivers learn of acknowledgements too (an alert.acknowledged document).
+    updatesOnAcknowledge: true,
+    async send(payload, _previous, context) {
       // A delivery outcome event (`on:`, outcome.ts) is posted as it is; an alert state as its document or template.
-      const made = payload.outcome ? ({ ok: true, text: JSON.stringify(payload.outcome) } as const) : await body(payload);
+      const made = payload.outcome ? ({ ok: true, text: JSON.stringify(payload.outcome) } as const) : await body(payload, context?.ackUrl);
       if (!made.ok) return made.outcome;
       // Signed afresh per attempt (the timestamp is when it was sent: receivers reject old ones), same id throughout.
       const id = payload.outcome ? outcomeMessageId(payload.outcome) : messageId(payload);
