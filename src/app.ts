@@ -17,6 +17,8 @@ import { clusterView } from './cluster/view.ts';
 import { escalationTask } from './timers/escalation-task.ts';
 import { Scheduler } from './timers/scheduler.ts';
 import { ttlTask } from './timers/ttl-task.ts';
+import { Heartbeats } from './heartbeats/service.ts';
+import { withWatchdogResults } from './heartbeats/watchdog.ts';
 import { refreshTask } from './timers/refresh-task.ts';
 import { muteTask } from './timers/mute-task.ts';
 import { queriesTask } from './timers/queries-task.ts';
@@ -112,6 +114,9 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     tasks: () => timerTasks,
   });
   const timerTasks = [escalationTask, ttlTask, refreshTask(() => config.destinations.values()), muteTask(muter, () => config.mute.intervals.size > 0)];
+  // Heartbeats (src/heartbeats/): pings, Watchdogs, missed alerts and forwards to incident.io, the self heartbeat.
+  const heartbeats = new Heartbeats({ db, commits, clock, logger: logger.child({ component: 'heartbeats' }), config: () => config, routing: () => routing, newId: () => newId(clock.now()), poke: () => scheduler.poke(), ready: () => gateway.ready() });
+  timerTasks.push(heartbeats.task);
   // Scheduled alert queries read the config in force at each tick: a reload needs no rebuild. Their alerts go through ingest.
   timerTasks.push(queriesTask({ config: () => config.queries, ingest: { commits, clock, newId: () => newId(clock.now()), routing: () => routing }, poke: () => scheduler.poke() }));
 
@@ -217,8 +222,11 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     reload: (trigger) => reload(trigger),
     db,
     metrics,
+    heartbeats,
     async ingest(source, events, destination) {
-      const r = await ingest(ingestDeps, events, destination);
+      // A source's Watchdog alerts are heartbeat pings (committed first), never stored as alerts.
+      const split = await heartbeats.watchdogs(source.name, events);
+      const r = withWatchdogResults(await ingest(ingestDeps, split.alerts, destination), events, split);
       wake(r.enqueued);
       if (r.unknownDestination !== undefined) {
         metrics.unknownDestinationNamed(source.name);
@@ -254,6 +262,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
   };
 
   startup.serve(gateway);
+  heartbeats.start();
   const addr = server.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.listen.port;
   const host = config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host;
@@ -274,6 +283,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
         clearInterval(idle);
       }
       await scheduler.stop();
+      await heartbeats.stop();
       uninstallMute();
       await senders.stop();
       commits.stop();

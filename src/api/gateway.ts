@@ -7,6 +7,7 @@ import type { AckService } from '../ack/actions.ts';
 import type { AlertEvent } from '../domain/alert.ts';
 import type { AlertRow, Db, DeliveryRow } from '../storage/schema.ts';
 import type { Metrics } from './metrics.ts';
+import type { HeartbeatApi } from '../heartbeats/service.ts';
 import type { MuteService } from '../mute/service.ts';
 
 /** What the HTTP layer needs from the running gateway; app.ts provides it. */
@@ -21,6 +22,8 @@ export interface Gateway {
   ack: AckService;
   /** Silences and mute state (src/mute/); absent in gateways built for tests that need none. */
   mute?: MuteService;
+  /** Heartbeat pings and their state (src/heartbeats/); absent in gateways built for tests of other parts. */
+  heartbeats?: HeartbeatApi;
   ready(): Promise<{ ok: boolean; reason?: string }>;
   /** Who sends for which destination (the leases every instance on the database shares). */
   cluster(): Promise<ClusterView>;

@@ -11,6 +11,7 @@ import { registerSilenceRoutes } from './silences-routes.ts';
 import { registerRulesRoutes } from './rules-routes.ts';
 import { registerUi } from '../ui/routes.ts';
 import { INGEST_ROUTES, registerIngestRoutes } from './ingest-routes.ts';
+import { registerHeartbeatRoutes } from './heartbeat-routes.ts';
 import { collapseRepeats, repeatWarning, shownParam } from './query-params.ts';
 import { httpTimeouts } from './slow-requests.ts';
 
@@ -90,6 +91,7 @@ export function buildServer(gw: Gateway, logger: Logger): FastifyInstance {
   });
 
   registerIngestRoutes(app, gw);
+  registerHeartbeatRoutes(app, gw);
   registerManagementRoutes(app, gw);
   registerAckLinkRoutes(app, gw);
   registerLifecycleRoutes(app, gw);

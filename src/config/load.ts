@@ -8,6 +8,7 @@ import type { Route } from '../routing/routes.ts';
 import { sourceTypes } from '../sources/registry.ts';
 import { expandEnv, resolveSecretFiles, type ConfigProblem } from './expand.ts';
 import { configSchema, type RawConfig, type RawRoute } from './schema.ts';
+import { buildHeartbeats, type HeartbeatConfig, type SelfHeartbeatConfig } from './heartbeats-schema.ts';
 import type { AckLinkSettings } from '../ack/token.ts';
 import { ackWarnings } from '../ack/warnings.ts';
 import { compileQueries, type QueriesConfig } from '../queries/config.ts';
@@ -51,6 +52,10 @@ export interface Config {
   sources: Map<string, SourceConfig>;
   destinations: Map<string, DestinationConfig>;
   routes: Route[];
+  /** `heartbeats:` by name (docs/heartbeats.md). */
+  heartbeats: Map<string, HeartbeatConfig>;
+  /** `self_heartbeat:`: tocsin's own liveness, pinged to incident.io while ready. */
+  selfHeartbeat: SelfHeartbeatConfig | undefined;
   /** `time_intervals` and `inhibit_rules` (mute/decide.ts); silences live in the database. */
   mute: MuteRules;
   cluster: { leaseTtlMs: number };
@@ -140,6 +145,7 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: strin
   const rawRoutes: RawRoute[] = raw.routes ?? (destinations.size ? [{ match: {}, to: [...destinations.keys()], continue: false }] : []);
   const mute = compileMuteRules(raw.time_intervals, raw.inhibit_rules, problems);
   const routes = compileRoutes(rawRoutes, new Set(Object.keys(raw.destinations)), problems, mute);
+  const heartbeats = buildHeartbeats(raw.heartbeats, sources, problems);
   const queries = compileQueries(raw.databases, raw.queries, problems);
   if (problems.length) throw new ConfigError(problems);
 
@@ -155,6 +161,8 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: strin
     destinations,
     routes,
     mute,
+    heartbeats,
+    selfHeartbeat: raw.self_heartbeat,
     cluster: { leaseTtlMs: raw.cluster.lease_ttl },
     delivery: {
       concurrency: raw.delivery.concurrency,

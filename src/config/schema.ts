@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SEVERITIES } from '../domain/alert.ts';
 import type { StormSettings } from '../domain/storm.ts';
 import { storageSchema } from './storage.ts';
+import { heartbeatsSchema, selfHeartbeatSchema } from './heartbeats-schema.ts';
 import { ackSchema } from './ack-schema.ts';
 import { queryConfigKeys } from '../queries/config.ts';
 import { inhibitRulesSchema, routeMuteKeys, timeIntervalsSchema } from './mute-schema.ts';
@@ -118,6 +119,10 @@ export const configSchema = z
     sources: z.record(z.string().regex(NAME, `source names use ${nameHint}`), sourceBase).default({}),
     destinations: z.record(z.string().regex(NAME, `destination names use ${nameHint}`), z.object({ type: z.string(), storm }).passthrough()).default({}),
     routes: z.array(route).optional(),
+    /** Dead man's switches (docs/heartbeats.md): pinged at `POST /heartbeat/<name>` or by an Alertmanager Watchdog. */
+    heartbeats: heartbeatsSchema,
+    /** tocsin pings an incident.io heartbeat alert source while it is ready, so incident.io pages when tocsin is down. */
+    self_heartbeat: selfHeartbeatSchema,
     /** Signed acknowledgement links in notifications (ack-schema.ts); without it no link is made. */
     ack: ackSchema.optional(),
     /** Scheduled SQL alert queries and the databases they read (docs/queries.md, queries/config.ts). */

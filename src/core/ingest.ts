@@ -24,9 +24,17 @@ export interface AlertResult {
   result: IngestResultKind;
 }
 
+/** An Alertmanager Watchdog taken as a heartbeat's ping (src/heartbeats/): not stored as an alert. */
+export interface HeartbeatResult {
+  id: null;
+  dedup_key: string;
+  result: 'heartbeat';
+  heartbeat: string;
+}
+
 export interface IngestOutcome {
   ok: true;
-  results: AlertResult[];
+  results: (AlertResult | HeartbeatResult)[];
   /** Destinations that got new deliveries: their workers are woken. */
   enqueued: Set<string>;
   /** Things the sender should know that did not stop the alerts (shown in the response). */

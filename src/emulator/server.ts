@@ -14,6 +14,7 @@ import type { EmulatorContext, Route } from './context.ts';
 import { envelope, rejection, typeForStatus, type Answer, type Rejection } from './errors.ts';
 import { describeFault, type Fault, type Faults, type PauseGate } from './faults.ts';
 import { incidentRoutes } from './incidents.ts';
+import { heartbeatRoutes, registerHeartbeatInspection } from './heartbeats.ts';
 import { registerInspection, type Limits } from './inspect.ts';
 import { orgRoutes } from './org-routes.ts';
 import type { Outage } from './outage.ts';
@@ -35,7 +36,7 @@ export interface ServerDeps {
   logger: boolean;
 }
 
-export const API_ROUTES: readonly Route[] = [...alertEventRoutes, ...alertRoutes, ...incidentRoutes, ...orgRoutes];
+export const API_ROUTES: readonly Route[] = [...alertEventRoutes, ...alertRoutes, ...incidentRoutes, ...orgRoutes, ...heartbeatRoutes];
 
 const isApiPath = (path: string): boolean => path.startsWith('/v1/') || path.startsWith('/v2/');
 
@@ -126,6 +127,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   }
 
   registerInspection(app, deps);
+  registerHeartbeatInspection(app, deps);
 
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
