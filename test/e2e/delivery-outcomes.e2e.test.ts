@@ -31,7 +31,7 @@ describe('delivery outcome events', () => {
         // Alerts (routed) and the delivered outcomes of every other destination: never its own.
         audit: { type: 'webhook', url: `${rx.url}/audit`, secret: SECRET, on: ['delivery.delivered'] },
       },
-      routes: [{ to: ['oncall', 'audit'] }],
+      routes: [{ match: { team: 'quiet' }, to: ['oncall'] }, { to: ['oncall', 'audit'] }],
     };
     t = await startTocsin(writeConfig(dir, config), { port });
   });
@@ -106,5 +106,30 @@ describe('delivery outcome events', () => {
     const ids = at('/outcomes').map((x) => x.headers['webhook-id']);
     assert.equal(new Set(ids).size, ids.length);
     assert.ok(!t.output.join('\n').includes(SECRET), 'the signing secret is never logged');
+  });
+
+  test("the events are the webhook's own deliveries: listed under it, and a dead one retried sends the same document", async () => {
+    const rows = (await http('GET', `${t.url}/api/v1/deliveries?destination=outcomes`, { token: ADMIN_TOKEN })).body.deliveries;
+    assert.ok(rows.length >= 2);
+    assert.ok(rows.every((d: any) => /^outcome:\d+:\d+$/.test(d.alert_id) && d.status === 'delivered'), JSON.stringify(rows));
+    // The receiver refuses the next event: dead-lettered like any delivery; a retry posts the same document again.
+    // (Routed to oncall only, which refuses it: the only post is delivery.dead to /outcomes; audit wants delivered ones.)
+    await emu.fault({ path_prefix: '/v2/alert_events', count: 1, status: 400 });
+    rx.script.push({ status: 422, body: 'not now' });
+    const before = at('/outcomes').length;
+    await http('POST', `${t.url}/ingest/app`, { token: APP_TOKEN, body: { title: 'Queue depth', dedup_key: 'queue-depth', metadata: { team: 'quiet' } } });
+    const dead = await waitFor('the event dead-lettered', async () =>
+      (await http('GET', `${t.url}/api/v1/deliveries?destination=outcomes&status=dead`, { token: ADMIN_TOKEN })).body.deliveries[0],
+    );
+    assert.equal(dead.last_status_code, 422);
+    const refused = JSON.parse(at('/outcomes')[before]!.body);
+    assert.equal((await http('POST', `${t.url}/api/v1/deliveries/${dead.id}/retry`, { token: ADMIN_TOKEN })).status, 200);
+    await waitFor('the retry', () => at('/outcomes').length >= before + 2);
+    const again = at('/outcomes')[before + 1]!;
+    assert.deepEqual(JSON.parse(again.body), refused, 'the same outcome, not the alert state');
+    assert.equal(again.headers['webhook-id'], at('/outcomes')[before]!.headers['webhook-id']);
+    // Its own outcome (delivered now) is nobody's event: audit hears only of other destinations' alert deliveries.
+    await new Promise((res) => setTimeout(res, 500));
+    assert.equal(docs('/audit').filter((d) => d.destination === 'outcomes').length, 0);
   });
 });
