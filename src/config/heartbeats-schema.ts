@@ -65,7 +65,8 @@ const labelName = /^[A-Za-z_][A-Za-z0-9_.-]{0,62}$/;
 const heartbeat = z
   .object({
     /** Expected at least this often. */
-    every: duration.refine((d) => d.ms >= 1000, 'must be at least 1s'),
+    // Optional to zod, required below: a missing key inside a union reads as a doubled path in the error.
+    every: duration.refine((d) => d.ms >= 1000, 'must be at least 1s').optional(),
     /** Extra leeway before a late ping counts as missed (a job that runs long). */
     grace: duration.default(0),
     /** A token only this heartbeat's pingers hold (any source's token works too). */
@@ -103,6 +104,7 @@ const heartbeat = z
   })
   .strict()
   .superRefine((h, ctx) => {
+    if (!h.every) ctx.addIssue({ code: 'custom', path: ['every'], message: 'required: how often a ping is expected, e.g. every: 25h' });
     if (h.forward && h.incident_io) ctx.addIssue({ code: 'custom', path: ['incident_io'], message: 'incident_io is another name for forward: give one of them' });
     if (!h.alert && !h.forward && !h.incident_io) ctx.addIssue({ code: 'custom', path: ['alert'], message: 'alert: false needs forward (else a missed heartbeat tells nobody)' });
   });
@@ -153,14 +155,15 @@ export function buildHeartbeats(raw: RawHeartbeats, sources: ReadonlyMap<string,
       if (other) problems.push({ path: `heartbeats.${name}.alertmanager`, message: `heartbeat "${other}" already takes this alert from ${wd.source}: add match labels to tell them apart` });
       claimed.set(key, name);
     }
+    const every = h.every!; // checked by the schema
     out.set(name, {
       name,
-      everyMs: h.every.ms,
-      everyText: h.every.text,
+      everyMs: every.ms,
+      everyText: every.text,
       graceMs: h.grace.ms,
       token: h.token,
       severity: h.severity,
-      title: h.title ?? `${name}: no heartbeat for ${h.every.text}`,
+      title: h.title ?? `${name}: no heartbeat for ${every.text}`,
       description: h.description,
       labels: h.labels,
       watchdog: wd,
