@@ -23,7 +23,9 @@ const ALERT_ID = /^[\x21-\x7e]{1,200}$/;
 /** Longer than any token we make: refused before any work is done. */
 export const MAX_TOKEN_LENGTH = 600;
 
-const mac = (secret: string, message: Buffer) => createHmac('sha256', secret).update(CONTEXT).update(message).digest();
+/** HMAC-SHA256 cut to 128 bits (as RFC 2104 allows): forging one still takes 2^128 tries, and links stay short. */
+const MAC_BYTES = 16;
+const mac = (secret: string, message: Buffer) => createHmac('sha256', secret).update(CONTEXT).update(message).digest().subarray(0, MAC_BYTES);
 
 export function signAck(secret: string, claim: AckClaim): string {
   const message = Buffer.from(`${VERSION}\n${claim.alertId}\n${claim.episode}\n${claim.expiresAt}`);
@@ -44,12 +46,14 @@ function parse(message: string): AckClaim | undefined {
  */
 export function verifyAck(secret: string, token: string, nowMs: number): VerifyOutcome {
   if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'malformed' };
-  const m = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/.exec(token);
+  const m = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{22})$/.exec(token);
   if (!m) return { ok: false, reason: 'malformed' };
   const message = Buffer.from(m[1]!, 'base64url');
   const given = Buffer.from(m[2]!, 'base64url');
   const expected = mac(secret, message);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'tampered' };
+  // Node's decoder drops stray trailing characters: only the one canonical spelling of a token is accepted.
+  const canonical = message.toString('base64url') === m[1] && given.toString('base64url') === m[2];
+  if (given.length !== expected.length || !timingSafeEqual(given, expected) || !canonical) return { ok: false, reason: 'tampered' };
   const claim = parse(message.toString('utf8'));
   if (!claim) return { ok: false, reason: 'malformed' };
   if (claim.expiresAt * 1000 <= nowMs) return { ok: false, reason: 'expired', claim };
@@ -72,4 +76,19 @@ export function ackLinkFor(s: AckLinkSettings | undefined, p: { alertId: string;
   if (!s || p.status !== 'firing' || p.acknowledged || p.test) return undefined;
   const expiresAt = Math.floor((p.at + s.linkTtlMs) / 1000);
   return `${s.publicUrl}/ack/${signAck(s.secret, { alertId: p.alertId, episode: p.episode, expiresAt })}`;
+}
+
+/**
+ * A send's outcome without the link's token: an answer that echoes the message (Slack's chat.postMessage does) would
+ * otherwise store the credential with the delivery. The token is base64url and a dot, so no JSON escaping hides it.
+ */
+export function withoutAckToken<T extends object>(outcome: T, ackUrl: string): T {
+  const token = ackUrl.slice(ackUrl.lastIndexOf('/') + 1);
+  if (!token) return outcome;
+  const out: Record<string, unknown> = { ...outcome };
+  for (const key of ['responseExcerpt', 'error', 'detail', 'hint']) {
+    const v = out[key];
+    if (typeof v === 'string' && v.includes(token)) out[key] = v.split(token).join('…');
+  }
+  return out as T;
 }

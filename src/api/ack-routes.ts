@@ -49,13 +49,14 @@ export function registerAckLinkRoutes(app: FastifyInstance, gw: Gateway): void {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
 
-    scope.get<{ Params: { token: string } }>('/ack/:token', async (request, reply) => {
-      const c = await check(gw, request.params.token);
+    // A wildcard, not `:token`: a parameter past Fastify's maxParamLength (100) would be a bare 414.
+    scope.get<{ Params: { '*': string } }>('/ack/*', async (request, reply) => {
+      const c = await check(gw, request.params['*']);
       return send(reply, c.ok ? confirmPage(summary(c.alert)) : c.page);
     });
 
-    scope.post<{ Params: { token: string } }>('/ack/:token', async (request, reply) => {
-      const c = await check(gw, request.params.token);
+    scope.post<{ Params: { '*': string } }>('/ack/*', async (request, reply) => {
+      const c = await check(gw, request.params['*']);
       if (!c.ok) return send(reply, c.page);
       const by = cleanBy((request.body as Record<string, unknown> | undefined)?.['by']);
       const r = await gw.ack.acknowledge(c.claim.alertId, { by, via: 'link' }, c.claim.episode);

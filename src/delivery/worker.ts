@@ -9,6 +9,7 @@ import { reviveOrphans } from '../storage/destinations-repo.ts';
 import { attemptsSince, earlierAttemptMayHaveLanded, loadDestinationState } from '../storage/deliveries-repo.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { Db, DeliveryRow } from '../storage/schema.ts';
+import { withoutAckToken } from '../ack/token.ts';
 import { RetryAfterCap } from './overlong-waits.ts';
 import type { OutcomeSubscriber } from './outcome-events.ts';
 import { recordOutcome } from './record.ts';
@@ -277,6 +278,8 @@ export class DestinationWorker {
       logger.error({ err: e, destination: destination.name, delivery: row.id }, 'destination threw; will retry');
       outcome = { kind: 'retry', error: `internal error in destination: ${(e as Error).message}` };
     }
+    // The ack link is a credential made for this send (src/ack/): never stored with what the answer echoed.
+    if (history.value.context.ackUrl) outcome = withoutAckToken(outcome, history.value.context.ackUrl);
     const now = clock.now();
     const latencyMs = Math.round(now - started);
     observer.attempt(destination.name, outcome.kind, latencyMs);
