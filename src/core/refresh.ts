@@ -24,10 +24,13 @@ export async function refreshDue(tx: Tx, now: number, targets: readonly RefreshT
   const out = { refreshed: 0, woken: new Set<string>(), more: false };
   for (const t of targets) {
     if (!configured.has(t.name) || t.refreshAfterMs <= 0) continue;
-    const room = Math.min(REFRESH_BATCH, t.perMinute) - (await backlogUpTo(tx, t.name, REFRESH_BATCH));
+    const cap = Math.min(REFRESH_BATCH, t.perMinute);
+    // What is due first (usually nothing: one index probe), then how much room the queue leaves.
+    const candidates = await dueForRefresh(tx, t.name, now - t.refreshAfterMs, cap);
+    if (candidates.length === 0) continue;
+    const room = cap - (await backlogUpTo(tx, t.name, cap));
     if (room <= 0) continue;
-    const due = await dueForRefresh(tx, t.name, now - t.refreshAfterMs, room);
-    if (due.length === 0) continue;
+    const due = candidates.slice(0, room);
     const alerts = await lockAlerts(
       tx,
       due.map((d) => d.alert_id),

@@ -20,7 +20,9 @@ export function refreshTask(destinations: () => Iterable<DestinationConfig>): Ti
   return {
     name: 'refresh_after',
     async tick(ctx) {
-      const r = await ctx.fenced((tx) => refreshDue(tx, ctx.now, refreshTargets(destinations()), ctx.configured));
+      const targets = refreshTargets(destinations());
+      if (targets.length === 0) return undefined;
+      const r = await ctx.fenced((tx) => refreshDue(tx, ctx.now, targets, ctx.configured));
       if (!r) return undefined;
       if (r.refreshed) ctx.logger.info({ alerts: r.refreshed, destinations: [...r.woken] }, 'alerts still firing sent again (refresh_after)');
       return { woken: r.woken, more: r.more };
