@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 import type { SourceConfig } from '../config/load.ts';
-import { LogRules } from '../logs/rules/engine.ts';
-import { parseLogBody, skippedWarning } from '../sources/logs/body.ts';
+import { collectMatches, LogRules } from '../logs/rules/engine.ts';
+import { readLogBody, skippedWarning } from '../sources/logs/body.ts';
 import { acceptsGzip, gunzipCapped, GZIP_EXPANSION } from '../sources/logs/gzip.ts';
 import type { LogsOptions } from '../logs/rules/config.ts';
 import { ApiError, badRequest } from './errors.ts';
@@ -70,19 +70,20 @@ export async function handleLogs(gw: Gateway, request: FastifyRequest, reply: Fa
   const body = request.body;
   const text = body instanceof LogsText ? body.text : undefined;
   if (text === undefined) throw badRequest([{ field: '(body)', message: 'send log events as NDJSON, a JSON array or {"batch": [...]}' }]);
-  const parsed = parseLogBody(text);
+  const collect = collectMatches(source.options);
+  const parsed = readLogBody(text, collect.add);
   if (!parsed.ok) {
     gw.metrics.reject(source.name, 400);
     throw badRequest(parsed.problems);
   }
   let outcome;
   try {
-    outcome = await logRulesOf(gw, request.log).handle(source, source.options, parsed.events);
+    outcome = await logRulesOf(gw, request.log).apply(source, source.options, collect.matched);
   } catch (e) {
     gw.metrics.reject(source.name, storageUnavailable(e) ? 503 : 500);
     throw e;
   }
   const warnings = [...(request.queryWarnings ?? []), ...(parsed.skipped ? [skippedWarning(parsed.skipped)] : []), ...outcome.warnings];
-  const answer = { events: parsed.events.length, matched: outcome.matched, results: outcome.results };
+  const answer = { events: parsed.events, matched: outcome.matched, results: outcome.results };
   return reply.code(202).send(warnings.length ? { ...answer, warnings } : answer);
 }

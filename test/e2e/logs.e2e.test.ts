@@ -152,6 +152,7 @@ describe('logs sources end to end (gateway + emulator)', () => {
     assert.equal(byName['by-region'].alerts_active, 2);
     assert.equal(byName['by-region'].source, 'logs');
     assert.equal(byName.five.matched_total, 5);
+    assert.equal(byName.secrets.matched_total, 1, 'the body refused at its last line (400) counted nothing');
     assert.match(byName.five.last_match_at, /^\d{4}-\d\d-\d\dT/);
     assert.equal(byName.payments.query, rules[3]!.query);
     assert.equal((await http('GET', `${gw.url}/api/v1/rules`)).status, 401);

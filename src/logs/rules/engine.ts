@@ -40,6 +40,31 @@ interface Slot {
 
 const slotKey = (source: string, rule: string, key: string) => `${source}\0${rule}\0${key}`;
 
+/** An event that matched, and which rules (indexes into the source's rules) it matched. */
+export interface Matched {
+  event: LogEvent;
+  hits: number[];
+}
+
+/**
+ * Matches events as they are read and keeps only those that matched something: an event no rule wants is garbage
+ * at once, so a large body's events never all live together (most log lines match nothing). Nothing is applied
+ * until the whole body was read: a body refused half-way (a bad line, a 400) changes no count.
+ */
+export function collectMatches(options: LogsOptions): { add(event: LogEvent): void; readonly matched: Matched[] } {
+  const matched: Matched[] = [];
+  let hits: number[] = [];
+  const onHit = (i: number) => void hits.push(i);
+  return {
+    matched,
+    add(event) {
+      if (!options.match.forEachMatch(event, onHit)) return;
+      matched.push({ event, hits });
+      hits = [];
+    },
+  };
+}
+
 /**
  * The log rules of every logs source in this process. Events are matched and forgotten; what a rule's alert needs
  * between sends (counts, samples) is held here per alert, and each alert's own timer sends one update per window.
@@ -56,8 +81,18 @@ export class LogRules {
 
   constructor(private readonly deps: LogRulesDeps) {}
 
-  /** Matches a request's events; fires (through the normal ingest) what met its threshold; the rest waits for its timer. */
+  /** Matches a request's events and applies what matched (`collectMatches` then `apply`). */
   async handle(source: SourceConfig, options: LogsOptions, events: readonly LogEvent[]): Promise<LogsOutcome> {
+    const collect = collectMatches(options);
+    for (const e of events) collect.add(e);
+    return this.apply(source, options, collect.matched);
+  }
+
+  /**
+   * Applies one request's matches: counts, samples, and a fire (through the normal ingest, awaited) for each alert
+   * whose threshold they met; the rest waits for its alert's timer.
+   */
+  async apply(source: SourceConfig, options: LogsOptions, matches: readonly Matched[]): Promise<LogsOutcome> {
     const now = this.deps.now();
     const stats = this.statsOf(source.name, options);
     const touched = new Set<Slot>();
@@ -65,27 +100,30 @@ export class LogRules {
     const full = new Set<string>();
     // A rule without group_by has one alert: its slot is looked up once per request, not once per match.
     const single: (Slot | undefined)[] = new Array(options.rules.length);
-    let event: LogEvent;
-    const onMatch = (i: number) => {
-      const rule = options.rules[i]!;
-      const stat = stats[i]!;
-      stat.matched++;
-      stat.lastMatchAt = now;
-      let slot = single[i];
-      if (!slot) {
-        slot = this.slotFor(source, rule, event);
-        if (!slot) return void full.add(rule.name);
-        if (!rule.groupBy.length) single[i] = slot;
-        touched.add(slot);
+    for (const { event, hits } of matches) {
+      for (const i of hits) {
+        const rule = options.rules[i]!;
+        const stat = stats[i]!;
+        stat.matched++;
+        stat.lastMatchAt = now;
+        let slot = single[i];
+        if (!slot) {
+          slot = this.slotFor(source, rule, event);
+          if (!slot) {
+            full.add(rule.name);
+            continue;
+          }
+          if (!rule.groupBy.length) single[i] = slot;
+          touched.add(slot);
+        }
+        const w = slot.window;
+        if (w.match(now, event) === 'fire') {
+          w.title = render(rule.title, event);
+          fired.push({ slot, taken: w.take(now) });
+        }
       }
-      const w = slot.window;
-      if (w.match(now, event) === 'fire') {
-        w.title = render(rule.title, event);
-        fired.push({ slot, taken: w.take(now) });
-      }
-    };
-    let matched = 0;
-    for (event of events) if (options.match.forEachMatch(event, onMatch)) matched++;
+    }
+    const matched = matches.length;
     let results: unknown[] = [];
     if (fired.length) {
       try {

@@ -10,25 +10,27 @@ import type { LogEvent } from '../../logs/event.ts';
  * Pure: no I/O, never throws on hostile input.
  */
 export type LogBody = { ok: true; events: LogEvent[]; skipped: number } | { ok: false; problems: FieldProblem[] };
+/** What `readLogBody` says once every event went to its callback. */
+export type LogBodyRead = { ok: true; events: number; skipped: number } | { ok: false; problems: FieldProblem[] };
 
 const isObject = (v: unknown): v is LogEvent => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** Spread the items of an array (a batch), keep objects, count the rest: a log line that is not an object is skipped. */
-function collect(items: readonly unknown[], events: LogEvent[]): number {
+function collect(items: readonly unknown[], onEvent: (e: LogEvent) => void): number {
   let skipped = 0;
   for (const item of items) {
-    if (isObject(item)) events.push(item);
+    if (isObject(item)) onEvent(item);
     else skipped++;
   }
   return skipped;
 }
 
 /** One parsed document: a batch (array, or Logflare's `{"batch": [...]}`) or one event. */
-function fromDocument(doc: unknown, events: LogEvent[]): number {
-  if (Array.isArray(doc)) return collect(doc, events);
-  if (isObject(doc) && Object.hasOwn(doc, 'batch') && Array.isArray(doc.batch)) return collect(doc.batch, events);
+function fromDocument(doc: unknown, onEvent: (e: LogEvent) => void): number {
+  if (Array.isArray(doc)) return collect(doc, onEvent);
+  if (isObject(doc) && Object.hasOwn(doc, 'batch') && Array.isArray(doc.batch)) return collect(doc.batch, onEvent);
   if (isObject(doc)) {
-    events.push(doc);
+    onEvent(doc);
     return 0;
   }
   return 1;
@@ -45,21 +47,29 @@ function tryParse(text: string): { ok: true; value: unknown } | { ok: false; mes
 }
 
 /**
- * One document first (an array, a batch, one object); when that is not JSON, the body is read as NDJSON, one value per
+ * Each event of the body to `onEvent`, as it is read. One document first (an array, a batch, one object); when that
+ * is not JSON, the body is read as NDJSON, one value per
  * line (a line may itself be an array: its items are events). A line that is not JSON is the sender's mistake: a 400
  * naming the line, never a silent loss of the lines after it.
  *
  * `JSON.parse`, not Fastify's guarded parser: events are only matched (the predicates read own properties: event.ts)
  * and what is kept of them, the samples, is copied through `sampleOf` (sample.ts), which drops `__proto__`.
  */
-export function parseLogBody(text: string): LogBody {
+export function readLogBody(text: string, onEvent: (e: LogEvent) => void): LogBodyRead {
   const start = text.search(/\S/);
   if (start < 0) return { ok: false, problems: [{ field: '(body)', message: 'the body is empty; send NDJSON, a JSON array or {"batch": [...]}' }] };
-  const events: LogEvent[] = [];
+  let events = 0;
+  const counted = (e: LogEvent) => {
+    events++;
+    onEvent(e);
+  };
   const first = text[start];
   if (first === '[' || first === '{') {
     const whole = tryParse(text);
-    if (whole.ok) return { ok: true, events, skipped: fromDocument(whole.value, events) };
+    if (whole.ok) {
+      const skipped = fromDocument(whole.value, counted);
+      return { ok: true, events, skipped };
+    }
   }
   let skipped = 0;
   let line = 0;
@@ -72,9 +82,18 @@ export function parseLogBody(text: string): LogBody {
     if (piece.trim() === '') continue;
     const parsed = tryParse(piece);
     if (!parsed.ok) return { ok: false, problems: [{ field: `(line ${line})`, message: `not JSON (${parsed.message}); send one JSON object per line, a JSON array or {"batch": [...]}` }] };
-    skipped += Array.isArray(parsed.value) ? collect(parsed.value, events) : isObject(parsed.value) ? (events.push(parsed.value), 0) : 1;
+    if (Array.isArray(parsed.value)) skipped += collect(parsed.value, counted);
+    else if (isObject(parsed.value)) counted(parsed.value);
+    else skipped++;
   }
   return { ok: true, events, skipped };
+}
+
+/** `readLogBody` with the events collected (tests, and callers that want them all). */
+export function parseLogBody(text: string): LogBody {
+  const events: LogEvent[] = [];
+  const r = readLogBody(text, (e) => events.push(e));
+  return r.ok ? { ok: true, events, skipped: r.skipped } : r;
 }
 
 /** What the 202 says about skipped items: counted, never a refusal of a well-formed body. */
