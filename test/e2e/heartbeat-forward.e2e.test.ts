@@ -6,6 +6,8 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { ADMIN_TOKEN, APP_TOKEN, CLI, Emulator, freePort, gatewayConfig, http, ROOT, startTocsin, tempDir, waitFor, writeConfig } from '../harness.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -14,6 +16,8 @@ after(async () => {
 });
 
 const ETL = { id: '01HBETL00000000000000000AA', token: 'etl-heartbeat-source-token-0123456789' };
+/** The folder holding the gateway's database (writeConfig puts the config beside it). */
+const dbDir = (configPath: string) => dirname(configPath);
 const SELF = { id: '01HBSELF0000000000000000AB', token: 'self-heartbeat-source-token-0123456789' };
 
 async function setup() {
@@ -77,4 +81,24 @@ test('forwarded pings reach incident.io; a refused forward is retried; self hear
 
   const shown = [JSON.stringify(listed), cli.stdout, cli.stderr, t.output.join('\n')].join('\n');
   for (const secret of [ETL.token, SELF.token]) assert.ok(!shown.includes(secret), 'a heartbeat key is never shown or logged');
+});
+
+test('self heartbeat: no ping while this instance is not ready (database locked), pings again once it is', async () => {
+  const { t, pings } = await setup();
+  await waitFor('self pings', async () => (await pings(SELF.id)).ping_count >= 1, 5000);
+  const lock = new BetterSqlite3(join(dbDir(t.configPath), 'tocsin.db'));
+  lock.exec('BEGIN IMMEDIATE');
+  try {
+    await waitFor('not ready while locked', async () => (await http('GET', `${t.url}/readyz`)).status === 503, 8000, 100);
+    await new Promise((r) => setTimeout(r, 1200)); // a round already past its readiness check may still land
+    const during = (await pings(SELF.id)).ping_count;
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal((await pings(SELF.id)).ping_count, during, 'silent while not ready: incident.io would page');
+  } finally {
+    lock.exec('ROLLBACK');
+    lock.close();
+  }
+  const after = (await pings(SELF.id)).ping_count;
+  await waitFor('pings again', async () => (await pings(SELF.id)).ping_count > after, 8000, 100);
+  assert.ok(t.output.some((l) => l.includes('self heartbeat: not pinging incident.io while this instance is not ready')));
 });
