@@ -63,7 +63,8 @@ export async function enqueueFor(
   const status = row.state === 'resolved' ? 'resolved' : 'firing';
   const payload = payloadJson(row, status, now);
   // Silences, time intervals, inhibition (mute/): a muted firing state waits as a `muted` row.
-  const muted = await currentMuteCheck()?.reasons(tx, row, destinations, now);
+  const asked = currentMuteCheck()?.reasons(tx, row, destinations, now);
+  const muted = asked && (await asked);
   const out: EnqueueResult[] = [];
   for (const [i, destination] of destinations.entries()) {
     out.push(

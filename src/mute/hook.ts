@@ -6,7 +6,8 @@ import type { AlertRow, Tx } from '../storage/schema.ts';
  * resolve_after) goes through enqueueFor, so muting applies to all of them without each caller knowing about it.
  */
 export interface MuteCheck {
-  reasons(tx: Tx, row: AlertRow, destinations: readonly string[], now: number): Promise<readonly (string | undefined)[] | undefined>;
+  /** Undefined (no promise) when nothing can be muted: the common case on the hot path. */
+  reasons(tx: Tx, row: AlertRow, destinations: readonly string[], now: number): Promise<readonly (string | undefined)[] | undefined> | undefined;
 }
 
 let installed: MuteCheck | undefined;

@@ -8,7 +8,18 @@ import { compileMatcher, matches, type Matcher, type MatchOp } from '../routing/
  */
 export function labelMatches(m: Matcher, labels: Labels): boolean {
   const values = labels[m.label];
-  return matches(m, values && values.length ? labels : { [m.label]: [''] });
+  if (values && values.length) return matches(m, labels);
+  // Missing: the empty value (decided without building a label set: this runs per alert on the hot path).
+  switch (m.op) {
+    case '=':
+      return m.value === '';
+    case '!=':
+      return m.value !== '';
+    case '=~':
+      return m.regex!.test('');
+    case '!~':
+      return !m.regex!.test('');
+  }
 }
 
 export function allMatch(ms: readonly Matcher[], labels: Labels): boolean {

@@ -119,7 +119,6 @@ interface LocalTime {
   day: number;
   weekday: number;
   minute: number;
-  daysInMonth: number;
 }
 
 const formats = new Map<string, Intl.DateTimeFormat>();
@@ -151,17 +150,20 @@ export function localTime(at: number, zone: string | undefined): LocalTime {
     weekday = WEEKDAYS.indexOf(p.weekday!.toLowerCase());
     minute = Number(p.hour) * 60 + Number(p.minute);
   }
-  return { year, month, day, weekday, minute, daysInMonth: new Date(Date.UTC(year, month, 0)).getUTCDate() };
+  return { year, month, day, weekday, minute };
 }
+
+const daysInMonth = (t: LocalTime) => new Date(Date.UTC(t.year, t.month, 0)).getUTCDate();
 
 const within = (v: number, ranges: readonly Range[] | undefined) => ranges === undefined || ranges.some(([a, b]) => v >= a && v <= b);
 
 function dayMatches(t: LocalTime, ranges: readonly Range[] | undefined): boolean {
   if (ranges === undefined) return true;
+  const days = daysInMonth(t);
   return ranges.some(([a, b]) => {
     // Negative days count from the month's end; a day past this month's length (31 in April) is clipped to it.
-    const from = a < 0 ? t.daysInMonth + a + 1 : Math.min(a, t.daysInMonth);
-    const to = b < 0 ? t.daysInMonth + b + 1 : Math.min(b, t.daysInMonth);
+    const from = a < 0 ? days + a + 1 : Math.min(a, days);
+    const to = b < 0 ? days + b + 1 : Math.min(b, days);
     return t.day >= from && t.day <= to;
   });
 }
