@@ -24,7 +24,8 @@ async function setup(heartbeats: Record<string, unknown>, over: Record<string, u
   const dir = tempDir();
   const port = await freePort();
   const base = gatewayConfig(emu, dir, port, { delivery: { poll_interval: '200ms', retry_base_delay: '100ms' }, ...over });
-  const config = writeConfig(dir, { ...base, sources: { ...(base.sources as object), am: { type: 'alertmanager', token: AM_TOKEN } }, heartbeats });
+  const write = (hbs: Record<string, unknown>) => writeConfig(dir, { ...base, sources: { ...(base.sources as object), am: { type: 'alertmanager', token: AM_TOKEN } }, heartbeats: hbs });
+  const config = write(heartbeats);
   const start = async () => {
     const t = await startTocsin(config, { port });
     cleanups.push(() => t.kill('SIGKILL'));
@@ -33,7 +34,7 @@ async function setup(heartbeats: Record<string, unknown>, over: Record<string, u
   /** The heartbeat alert's events at the emulator, in order. */
   const events = async (key: string) =>
     (await emu.requests(`/v2/alert_events/http/${emu.source.id}`)).filter((r) => r.status === 202 && r.body.deduplication_key === key).map((r) => r.body);
-  return { emu, start, events };
+  return { emu, start, events, write };
 }
 
 const list = async (t: TocsinProcess) => (await http('GET', `${t.url}/api/v1/heartbeats`, { token: ADMIN_TOKEN })).body.heartbeats as any[];
@@ -140,4 +141,22 @@ test('sender auth: a source token or the heartbeat token; wrong 401, unknown 404
   assert.equal((await http('GET', `${t.url}/api/v1/heartbeats`)).status, 401, 'the listing needs the admin token');
   assert.ok(!JSON.stringify(await list(t)).includes(HB_TOKEN));
   assert.ok(!t.output.join('\n').includes(HB_TOKEN), 'the token is never logged');
+});
+
+test('reload: a removed heartbeat resolves its alert; one added starts its clock at the reload', async () => {
+  const { start, events, write } = await setup({ etl: { every: '1s' } });
+  const t = await start();
+  await waitFor('the missed alert', async () => (await events('tocsin:heartbeat:etl')).length === 1, 5000);
+  write({ backup: { every: '1h' } });
+  assert.equal((await http('POST', `${t.url}/-/reload`, { token: ADMIN_TOKEN })).status, 200);
+  await waitFor('resolved once removed', async () => (await events('tocsin:heartbeat:etl')).map((e) => e.status).join() === 'firing,resolved', 5000);
+  assert.deepEqual((await list(t)).map((h) => [h.name, h.status]), [['backup', 'waiting']]);
+  assert.equal((await ping(t, 'etl')).status, 404, 'no longer configured');
+
+  write({ backup: { every: '1h' }, etl: { every: '2s' } });
+  const reloadedAt = Date.now();
+  assert.equal((await http('POST', `${t.url}/-/reload`, { token: ADMIN_TOKEN })).status, 200);
+  await waitFor('the new clock', async () => (await list(t)).find((h) => h.name === 'etl')?.status === 'waiting', 3000);
+  await waitFor('missed again, a period after the reload', async () => (await events('tocsin:heartbeat:etl')).length === 3, 6000);
+  assert.ok(Date.now() - reloadedAt >= 2000, 'not before a whole period from the reload');
 });
