@@ -85,3 +85,35 @@ test('check-config names an unknown interval and a bad field with their key path
   assert.match(out, /routes\[0\]\.mute_time_intervals\[0\].*unknown time interval "weekends"/);
   assert.match(out, /time_intervals\[0\]\.time_intervals\[0\]\.weekdays\[0\]/);
 });
+
+test('an escalation step that comes due while silenced is recorded, held, and sent with the first step when the silence is expired', async () => {
+  const emu = await Emulator.start({ alertSources: [CHAT, PAGER] });
+  cleanups.push(() => emu.close());
+  const dir = tempDir();
+  const port = await freePort();
+  const dest = (s: typeof CHAT) => ({ type: 'incident_io_alert_source', alert_source_config_id: s.id, token: s.token, base_url: emu.url });
+  const config = writeConfig(
+    dir,
+    gatewayConfig(emu, dir, port, {
+      destinations: { chat: dest(CHAT), pager: dest(PAGER) },
+      delivery: { poll_interval: '100ms', retry_base_delay: '100ms' },
+      routes: [{ escalation: [{ notify: ['chat'] }, { after: '1500ms', to: ['pager'] }] }],
+    }),
+  );
+  const t = await startTocsin(config, { port });
+  cleanups.push(() => t.kill('SIGKILL'));
+  const events = async (s: typeof CHAT) => (await emu.requests(`/v2/alert_events/http/${s.id}`)).filter((r) => r.status === 202).map((r) => r.body.status as string);
+  const s = await http('POST', `${t.url}/api/v1/silences`, { token: ADMIN_TOKEN, body: { matchers: ['team="payments"'], duration: '1h', created_by: 'kim', comment: 'deploy' } });
+  assert.equal(s.status, 201);
+  const r = await http('POST', `${t.url}/ingest/app`, { token: APP_TOKEN, body: { title: 'Payments 5xx', dedup_key: 'pay', metadata: { team: 'payments' } } });
+  const id = r.body.results[0].id;
+  await waitFor('the step fired (recorded)', async () => {
+    const d = (await http('GET', `${t.url}/api/v1/alerts/${id}`, { token: ADMIN_TOKEN })).body;
+    return d.escalations[0]?.status === 'fired' && d.deliveries.length === 2 ? d : undefined;
+  });
+  const detail = (await http('GET', `${t.url}/api/v1/alerts/${id}`, { token: ADMIN_TOKEN })).body;
+  assert.deepEqual(detail.deliveries.map((d: { destination: string; status: string }) => [d.destination, d.status]).sort(), [['chat', 'muted'], ['pager', 'muted']]);
+  assert.deepEqual([await events(CHAT), await events(PAGER)], [[], []]);
+  await http('DELETE', `${t.url}/api/v1/silences/${s.body.silence.id}`, { token: ADMIN_TOKEN });
+  await waitFor('both delivered once the silence is expired', async () => (await events(CHAT)).length === 1 && (await events(PAGER)).length === 1);
+});
