@@ -1,4 +1,5 @@
 import type { Route } from '../routing/routes.ts';
+import { subscriptionWarnings } from '../destinations/webhook/outcome.ts';
 import { sourceTypes } from '../sources/registry.ts';
 import type { ConfigProblem } from './expand.ts';
 
@@ -29,6 +30,9 @@ export function configWarnings(c: WarningInput): ConfigProblem[] {
       message: 'no default route (a route without match): an alert no route matches is stored but delivered nowhere; end the list with e.g. `- to: [<destination>]`',
     });
   }
+
+  // Webhooks subscribed to delivery outcomes (`on:`): filters naming nothing, alerts they get for want of routes.
+  out.push(...subscriptionWarnings(c.destinations, c.explicitRoutes));
 
   // The storm summary's key in incident.io is `tocsin:storm:<destination>`: a source named `tocsin` could send the
   // same key (dedup key `storm:<destination>`) and would update or resolve the summary.

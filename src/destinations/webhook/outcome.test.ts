@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 import type { OutcomeDocument } from '../outcome-document.ts';
 import type { DeliveryPayload } from '../types.ts';
 import { webhookConfig } from './config.ts';
-import { outcomeMessageId } from './outcome.ts';
+import { outcomeMessageId, subscriptionWarnings } from './outcome.ts';
 import { createWebhookDestination } from './webhook.ts';
 
 const SECRET = 'whsec_' + Buffer.alloc(32, 9).toString('base64');
@@ -82,4 +82,22 @@ test('outcome message ids: another for a later outcome of the same delivery (a r
   assert.notEqual(outcomeMessageId({ ...doc, attempts: 2 }), id);
   assert.notEqual(outcomeMessageId({ ...doc, type: 'delivery.delivered' }), id);
   assert.notEqual(outcomeMessageId({ ...doc, delivery_id: 42 }), id);
+});
+
+test('check-config warns of an outcome filter naming nothing, and of a subscriber that gets every alert for want of routes', () => {
+  const hook = (config: Record<string, unknown>) => ({ name: 'log', type: 'webhook', config });
+  const destinations = new Map<string, unknown>([
+    ['oncall', { name: 'oncall', type: 'incident_io_alert_source', config: {} }],
+    ['log', hook({ on: ['delivery.dead'], destinations: ['oncall', 'log', 'oncal'] })],
+    ['plain', { name: 'plain', type: 'webhook', config: {} }],
+  ]);
+  assert.deepEqual(
+    subscriptionWarnings(destinations, true).map((w) => w.path),
+    ['destinations.log.destinations[1]', 'destinations.log.destinations[2]'],
+  );
+  assert.match(subscriptionWarnings(destinations, true)[1]!.message, /no destination "oncal"/);
+  assert.deepEqual(
+    subscriptionWarnings(destinations, false).map((w) => w.path),
+    ['destinations.log.destinations[1]', 'destinations.log.destinations[2]', 'destinations.log.on'],
+  );
 });

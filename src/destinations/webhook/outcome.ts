@@ -26,3 +26,21 @@ export function outcomeMessageId(d: OutcomeDocument): string {
   const h = createHash('sha256').update(`outcome\n${d.delivery_id}\n${d.type}\n${d.attempts}\n${d.at}`).digest('base64url');
   return `msg_${h.slice(0, 27)}`;
 }
+
+/**
+ * check-config warnings about `on:`: a `destinations:` name that is not configured (or is the webhook itself, whose
+ * own deliveries are never reported), and a subscriber that also gets every alert because the config has no routes.
+ */
+export function subscriptionWarnings(destinations: ReadonlyMap<string, unknown>, explicitRoutes: boolean): { path: string; message: string }[] {
+  const out: { path: string; message: string }[] = [];
+  for (const [name, d] of destinations) {
+    const c = (d as { type?: string; config?: { on?: string[]; destinations?: string[] } }).config;
+    if ((d as { type?: string }).type !== 'webhook' || !c?.on?.length) continue;
+    (c.destinations ?? []).forEach((other, i) => {
+      if (other === name) out.push({ path: `destinations.${name}.destinations[${i}]`, message: 'a webhook never gets outcomes of its own deliveries: this entry selects nothing' });
+      else if (!destinations.has(other)) out.push({ path: `destinations.${name}.destinations[${i}]`, message: `no destination "${other}" is configured: no outcome comes from it` });
+    });
+    if (!explicitRoutes) out.push({ path: `destinations.${name}.on`, message: 'without routes: every alert goes to every destination, this one too; add routes if it should get delivery outcomes only' });
+  }
+  return out;
+}
