@@ -247,7 +247,8 @@ const migrations: Record<string, Migration> = {
       // to be sent on to incident.io (only the latest matters).
       await db.schema
         .createTable('heartbeats')
-        .addColumn('name', 'text', (c) => c.primaryKey())
+        // NOT NULL said: SQLite lets a text primary key hold NULL otherwise (PostgreSQL never does).
+        .addColumn('name', 'text', (c) => c.primaryKey().notNull())
         .addColumn('state', 'text', (c) => c.notNull())
         .addColumn('period_ms', 'bigint', (c) => c.notNull())
         .addColumn('last_ping_at', 'bigint')
