@@ -5,12 +5,10 @@
  * incident.io destinations get nothing: an alert event knows only firing and resolved.
  */
 import type { Clock } from '../domain/clock.ts';
-import { severityRank } from '../domain/alert.ts';
 import { changeState } from '../core/manage.ts';
-import { readList, toPayload } from '../core/outbox.ts';
+import { enqueueFor, readList, toPayload } from '../core/outbox.ts';
 import type { DeliveryPayload } from '../destinations/types.ts';
 import { findAlertForUpdate, insertTransition, updateAlert } from '../storage/alerts-repo.ts';
-import { enqueueDelivery } from '../storage/deliveries-enqueue.ts';
 import { rearmEscalations } from '../storage/escalations-repo.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import type { AlertRow, Tx } from '../storage/schema.ts';
@@ -54,10 +52,8 @@ async function notifyState(tx: Tx, deps: AckDeps, row: AlertRow, now: number, ac
   const p: DeliveryPayload = toPayload(row, 'firing', now);
   if (acknowledged) p.acknowledged = acknowledged;
   else delete p.acknowledged;
-  const payload = JSON.stringify(p);
-  for (const destination of to) {
-    await enqueueDelivery(tx, { destination, alertId: row.id, episode: row.episode, payload, status: 'firing', priority: severityRank(row.severity), now, orphaned: !configured.has(destination) });
-  }
+  // Through the outbox like any state: coalesced into a pending row, held while a silence mutes the destination.
+  await enqueueFor(tx, row, to, now, configured, { payload: JSON.stringify(p) });
   return to;
 }
 

@@ -13,6 +13,9 @@ export const ENV = {
   /** A PostgreSQL URL (a secret: it may hold the password): several instances on one database. */
   postgres: 'TOCSIN_DATABASE_URL',
   adminToken: 'TOCSIN_ADMIN_TOKEN',
+  /** Signed acknowledge links (docs/acknowledge.md): the secret (or _FILE) and where people reach tocsin. */
+  ackSecret: 'TOCSIN_ACK_SECRET',
+  ackPublicUrl: 'TOCSIN_ACK_PUBLIC_URL',
   logLevel: 'TOCSIN_LOG_LEVEL',
   alertSourceId: ['INCIDENT_IO_ALERT_SOURCE_ID', 'INCIDENTIO_ALERT_SOURCE_CONFIG_ID'],
   alertSourceToken: ['INCIDENT_IO_ALERT_SOURCE_TOKEN', 'INCIDENTIO_API_KEY'],
@@ -77,6 +80,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv, cwd: string = process.cwd(
   where.set('storage.postgres.url', ENV.postgres).set('storage.postgres', ENV.postgres);
   plain('log_level', ENV.logLevel);
   if (set(env, ENV.adminToken) || set(env, `${ENV.adminToken}_FILE`)) secret(doc, 'admin_token', '', [ENV.adminToken], '');
+  if (set(env, ENV.ackSecret) || set(env, `${ENV.ackSecret}_FILE`) || set(env, ENV.ackPublicUrl)) {
+    const ack: Record<string, unknown> = {};
+    secret(ack, 'secret', 'ack', [ENV.ackSecret], `the secret that signs acknowledge links (at least 32 characters; or ${ENV.ackSecret}_FILE)`);
+    if (set(env, ENV.ackPublicUrl)) ack.public_url = literal(env[ENV.ackPublicUrl]!);
+    else problems.push({ path: ENV.ackPublicUrl, message: 'the URL people reach tocsin at, e.g. https://tocsin.example.com (acknowledge links point there)' });
+    where.set('ack.public_url', ENV.ackPublicUrl);
+    doc.ack = ack;
+  }
 
   const sources: Record<string, Record<string, unknown>> = {};
   const entries = (env[ENV.sources] ?? '').split(',').map((s) => s.trim()).filter(Boolean);

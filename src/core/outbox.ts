@@ -45,6 +45,8 @@ export interface EnqueueOptions {
   newAlert?: boolean;
   /** New rows wait in this buffer, written with the others of the batch (insert-buffer.ts). */
   held?: InsertBuffer;
+  /** The payload JSON to queue instead of the row's own state (an acknowledgement names who: src/ack/). */
+  payload?: string;
 }
 
 /**
@@ -61,7 +63,7 @@ export async function enqueueFor(
 ): Promise<EnqueueResult[]> {
   if (destinations.length === 0) return [];
   const status = row.state === 'resolved' ? 'resolved' : 'firing';
-  const payload = payloadJson(row, status, now);
+  const payload = options.payload ?? payloadJson(row, status, now);
   // Silences, time intervals, inhibition (mute/): a muted firing state waits as a `muted` row.
   const asked = currentMuteCheck()?.reasons(tx, row, destinations, now);
   const muted = asked && (await asked);
