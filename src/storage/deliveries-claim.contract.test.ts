@@ -87,6 +87,7 @@ contract('a claimed row comes back whole and in flight: attempts counted, update
       response_excerpt: null,
       hint: null,
       latency_ms: null,
+      muted_by: null,
     },
   );
   assert.deepEqual(await claim(db, 10, NOW + 5), [], 'nothing left to claim');
