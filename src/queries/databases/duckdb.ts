@@ -9,6 +9,9 @@ import type { Connector, QueryOutcome, RunLimits } from './types.ts';
 import { jsonRow } from './values.ts';
 
 type DuckApi = typeof import('@duckdb/node-api');
+
+/** DuckDBTypeId BIGINT, UBIGINT, HUGEINT, UHUGEINT (the values of its enum: the module is loaded lazily). */
+const WIDE_INTEGERS = new Set<number>([5, 9, 16, 32]);
 type Instance = Awaited<ReturnType<DuckApi['DuckDBInstance']['create']>>;
 
 export function duckdbConnector(url: string): Connector {
@@ -32,7 +35,11 @@ export function duckdbConnector(url: string): Connector {
           }, limits.timeoutMs);
           const reader = await connection.streamAndReadUntil(sql, limits.maxRows + 1);
           const rows = reader.getRowObjectsJson() as Record<string, unknown>[];
-          return { ok: true, columns: reader.columnNames(), rows: rows.slice(0, limits.maxRows).map(jsonRow), truncated: rows.length > limits.maxRows };
+          const columns = reader.columnNames();
+          // DuckDB's JSON gives 64-bit and wider integers (count(*)) as text: a number when it fits a double exactly.
+          const wide = columns.filter((_, i) => WIDE_INTEGERS.has(reader.columnTypes()[i]!.typeId));
+          for (const r of rows) for (const c of wide) if (typeof r[c] === 'string' && Number.isSafeInteger(Number(r[c]))) r[c] = Number(r[c]);
+          return { ok: true, columns, rows: rows.slice(0, limits.maxRows).map(jsonRow), truncated: rows.length > limits.maxRows };
         } finally {
           clearTimeout(timer);
           connection.closeSync();
