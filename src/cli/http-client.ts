@@ -18,6 +18,16 @@ export function gatewayUrl(o: ClientOptions): string {
   return url.replace(/\/+$/, '');
 }
 
+/** The gateway answered with an error status: a command may treat some (a 404) as an answer rather than a failure. */
+export class GatewayError extends CliError {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Calls a running gateway; the CLI never opens the database behind it. Errors carry the gateway's own message. */
 export async function call<T>(o: ClientOptions, method: 'GET' | 'POST' | 'DELETE', path: string, token: string | undefined, body?: unknown): Promise<{ status: number; body: T }> {
   const base = gatewayUrl(o);
@@ -44,7 +54,7 @@ export async function call<T>(o: ClientOptions, method: 'GET' | 'POST' | 'DELETE
   }
   if (res.statusCode >= 400) {
     const err = (parsed as { error?: { message?: string } })?.error;
-    throw new CliError(`gateway answered ${res.statusCode}: ${(err?.message ?? text.slice(0, 300)).replace(/\s+/g, ' ')}`);
+    throw new GatewayError(`gateway answered ${res.statusCode}: ${(err?.message ?? text.slice(0, 300)).replace(/\s+/g, ' ')}`, res.statusCode);
   }
   return { status: res.statusCode, body: parsed as T };
 }

@@ -9,6 +9,7 @@ import { CliError, EXIT } from './exit.ts';
 import { registerQueriesCommand } from './queries-command.ts';
 import { registerSilenceCommand } from './silence-command.ts';
 import { registerRoutesCommand } from './routes-command.ts';
+import { registerRulesCommand } from './rules-command.ts';
 import { registerStartCommand } from './start-command.ts';
 import { registerTestConnectionCommand } from './test-connection.ts';
 
@@ -23,6 +24,7 @@ registerStartCommand(program);
 registerConfigCommands(program);
 registerTestConnectionCommand(program);
 registerRoutesCommand(program);
+registerRulesCommand(program);
 registerClientCommands(program);
 registerEmulatorCommand(program);
 registerHeartbeatsCommand(program);
