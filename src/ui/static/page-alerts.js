@@ -69,6 +69,17 @@ function attemptText(d, a) {
   ];
 }
 
+/**
+ * What holds the alert's deliveries back now (docs/silences.md): a silence, the alert inhibiting it, a time interval.
+ * @param {any} m
+ */
+function mutedText(m) {
+  const where = m.destinations?.length ? ` (${m.destinations.join(', ')})` : '';
+  if (m.by === 'inhibition') return ['inhibited by alert ', link(`/ui/alerts/${encodeURIComponent(m.inhibited_by)}`, m.inhibited_by), where];
+  if (m.by === 'silence') return ['silenced by ', h('code', null, m.silence_id), where];
+  return [m.kind === 'active_time_intervals' ? `outside the time interval ${m.interval}` : `in the time interval ${m.interval}`, where];
+}
+
 /** @type {import('./app.js').Render} */
 export async function alertPage(main, [id]) {
   const status = h('div', { 'aria-live': 'polite' });
@@ -106,6 +117,7 @@ export async function alertPage(main, [id]) {
       kv({
         Source: a.source, 'Dedup key': h('code', null, a.dedup_key), 'incident.io key': h('code', null, a.incident_io_dedup_key), Episode: a.episode, Events: a.event_count,
         'Routed to': a.unrouted ? 'no route matched (unrouted)' : a.routed_to.join(', '), Created: when(a.created_at), Changed: when(a.updated_at),
+        Muted: a.muted ? mutedText(a.muted) : undefined,
         Acknowledged: a.acknowledged_at ? when(a.acknowledged_at) : undefined, Resolved: a.resolved_at ? when(a.resolved_at) : undefined,
         Incident: incidents?.length ? incidents.map((/** @type {any} */ i, /** @type {number} */ n) => [n ? ', ' : '', i.permalink ? outLink(i.permalink, i.reference) : i.reference, ` (${i.destination}, episode ${i.episode})`]) : undefined,
         Link: a.source_url ? outLink(a.source_url) : undefined,
