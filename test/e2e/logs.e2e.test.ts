@@ -6,6 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
 import { FORMATS, vectorNdjson } from '../../src/sources/logs/fixtures.ts';
@@ -117,6 +118,12 @@ describe('logs sources end to end (gateway + emulator)', () => {
     const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, '{"message":"x"}\n'));
     const b = await post(bomb, { 'content-encoding': 'gzip' });
     assert.equal(b.status, 413, b.text);
+    // Chunked (no Content-Length): the body as sent is held to body_limit, inflated to its own cap.
+    const chunked = await post(Readable.from([gzipSync(vectorNdjson)]) as unknown as Buffer, { 'content-encoding': 'gzip' });
+    assert.equal(chunked.status, 202, chunked.text);
+    assert.equal(chunked.body.matched, 1);
+    const chunkedBomb = await post(Readable.from([bomb]) as unknown as Buffer, { 'content-encoding': 'gzip' });
+    assert.equal(chunkedBomb.status, 413, chunkedBomb.text);
     const c = await post(Buffer.from('not gzip at all'), { 'content-encoding': 'gzip' });
     assert.equal(c.status, 400, c.text);
     const skipped = await post('[1, "two", {"message": "ok"}]', { 'content-type': 'application/json' });
