@@ -26,11 +26,13 @@ export interface RuleEvaluationOptions {
 export interface RuleEvaluationResult {
   rules: number;
   events: number;
-  /** Events through the shared rule-set matcher per second, on one core. */
+  /** Events through the shared rule-set matcher per second of CPU time (one core; the matcher runs on one thread). */
   eventsPerSecond: number;
+  /** The same per second of wall time: lower than eventsPerSecond when other processes share the cores. */
+  wallEventsPerSecond: number;
   /** The same events and rules, each rule compiled on its own (no shared message or field lookups). */
   independentPerSecond: number;
-  /** JSON.parse of the same events' NDJSON lines per second: the floor cost of every ingested line. */
+  /** JSON.parse of the same events' NDJSON lines per CPU second: the floor cost of every ingested line. */
   parsePerSecond: number;
   /** Rules matched per event on average (the set is realistic when most lines match nothing). */
   matchesPerEvent: number;
@@ -105,14 +107,22 @@ export function realisticEvents(n = 2000): LogEvent[] {
   return events;
 }
 
-/** Calls `step(i)` for `ms` milliseconds; returns calls per second. Checks the clock every 1,024 calls only. */
-function rate(ms: number, step: (i: number) => void): number {
+/**
+ * Calls `step(i)` for `ms` milliseconds of wall time (checking the clocks every 1,024 calls); returns calls per second
+ * of this process's CPU time, which is what "per core" means and stays meaningful on a machine shared with other
+ * work, and per second of wall time.
+ */
+function rate(ms: number, step: (i: number) => void): { cpu: number; wall: number } {
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   let n = 0;
   for (;;) {
     for (let k = 0; k < 1024; k++) step(n++);
     const elapsed = performance.now() - start;
-    if (elapsed >= ms) return (n / elapsed) * 1000;
+    if (elapsed >= ms) {
+      const used = process.cpuUsage(cpu0);
+      return { cpu: n / ((used.user + used.system) / 1e6), wall: (n / elapsed) * 1000 };
+    }
   }
 }
 
@@ -148,19 +158,20 @@ export function measureRuleEvaluation(opts: RuleEvaluationOptions = {}): RuleEva
     sink += (JSON.parse(lines[i % len]!) as object) ? 1 : 0;
   };
   for (const f of [shared, independent, parse]) rate(ms / 4, f);
-  const eventsPerSecond = rate(ms, shared);
-  const independentPerSecond = rate(ms, independent);
-  const parsePerSecond = rate(ms, parse);
+  const evaluation = rate(ms, shared);
+  const independentPerSecond = rate(ms, independent).cpu;
+  const parsePerSecond = rate(ms, parse).cpu;
   if (sink < 0) console.log(sink);
-  return { rules: queries.length, events: len, eventsPerSecond, independentPerSecond, parsePerSecond, matchesPerEvent };
+  return { rules: queries.length, events: len, eventsPerSecond: evaluation.cpu, wallEventsPerSecond: evaluation.wall, independentPerSecond, parsePerSecond, matchesPerEvent };
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const r = measureRuleEvaluation();
-  table(`Rule evaluation, one core: ${r.rules} rules, ${r.events} distinct events, ${r.matchesPerEvent.toFixed(2)} matches per event (target ≥ 200,000 events/s)`, ['what', 'events/s', 'vs JSON.parse of the line'], [
+  table(`Rule evaluation, one core: ${r.rules} rules, ${r.events} distinct events, ${r.matchesPerEvent.toFixed(2)} matches per event (target ≥ 200,000 events/s); events per CPU second`, ['what', 'events/s', 'vs JSON.parse of the line'], [
     ['rule set (shared message and field lookups)', fmt(r.eventsPerSecond), `${(r.eventsPerSecond / r.parsePerSecond).toFixed(2)}×`],
+    ['  the same per wall-clock second (shared machine)', fmt(r.wallEventsPerSecond), '-'],
     ['the same rules as 50 separate predicates', fmt(r.independentPerSecond), `${(r.independentPerSecond / r.parsePerSecond).toFixed(2)}×`],
     ['baseline: JSON.parse of the NDJSON line', fmt(r.parsePerSecond), '1.00×'],
   ]);
