@@ -16,6 +16,7 @@ import { thisProcess } from './cluster/holder.ts';
 import { clusterView } from './cluster/view.ts';
 import { escalationTask } from './timers/escalation-task.ts';
 import { Scheduler } from './timers/scheduler.ts';
+import { isLogsSource } from './sources/logs/logs.ts';
 import { ttlTask } from './timers/ttl-task.ts';
 import { Heartbeats } from './heartbeats/service.ts';
 import { withWatchdogResults } from './heartbeats/watchdog.ts';
@@ -133,7 +134,9 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
       if (!unrouted) return;
       // Never silent: an alert no route matched is kept, counted and named, so a missing default route shows.
       metrics.unroutedAlert(source);
-      ingestLog.warn({ source, alert: unrouted.id, dedup_key: unrouted.dedup_key, title: unrouted.title }, 'alert matched no route: stored, delivered nowhere (add a default route, or see `tocsin alerts --unrouted`)');
+      // A log rule's title and group value come from log lines, which may hold secrets: its alert is named by id only.
+      const named = isLogsSource(config.sources.get(source)) ? {} : { dedup_key: unrouted.dedup_key, title: unrouted.title };
+      ingestLog.warn({ source, alert: unrouted.id, ...named }, 'alert matched no route: stored, delivered nowhere (add a default route, or see `tocsin alerts --unrouted`)');
     },
   };
 

@@ -59,3 +59,19 @@ test('a reload recompiles the rules; a stop sends the matches an alert still hel
   assert.equal(updates.length, 2, 'fired, then the one update stored at stop');
   assert.equal(updates[1].body.metadata.matched, 2);
 });
+
+test('an unrouted log rule alert is logged by id only: its title and group value come from log lines', async () => {
+  const emu = await Emulator.start();
+  cleanups.push(() => emu.close());
+  const dir = tempDir();
+  const port = await freePort();
+  const secret = 'SECRET-IN-GROUP-4b1d';
+  const rules = [{ name: 'logins', query: 'm.event:login_failed', group_by: ['m.user'], title: 'Login failures for {{m.user}}' }];
+  const config = gatewayConfig(emu, dir, port, { sources: { logs: { type: 'logs', token: TOKEN, rules } }, routes: [{ match: { source: 'elsewhere' }, to: ['oncall'] }] });
+  const t = await startTocsin(writeConfig(dir, config), { port });
+  cleanups.push(() => t.kill('SIGKILL'));
+  const r = await http('POST', `${t.url}/ingest/logs`, { token: TOKEN, raw: JSON.stringify({ message: 'denied', event: 'login_failed', user: secret }), headers: { 'content-type': 'application/x-ndjson' } });
+  assert.equal(r.status, 202, r.text);
+  await waitFor('the unrouted warning', () => t.output.some((l) => l.includes('matched no route')));
+  assert.ok(!t.output.some((l) => l.includes(secret)));
+});
