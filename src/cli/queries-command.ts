@@ -65,8 +65,10 @@ export function registerQueriesCommand(program: Command): void {
     .argument('<name>', 'the query\'s name')
     .option('-c, --config <file>', 'config file (default: $TOCSIN_CONFIG or ./tocsin.yaml)')
     .option('--json', 'print JSON')
-    .action(async (name: string, o: { config?: string; json?: boolean }) => {
-      const { config } = loadCommandConfig(o.config);
+    .action(async (name: string, own: { config?: string; json?: boolean }, cmd: Command) => {
+      // `--json` is also an option of `queries` itself: commander may have given it to the parent.
+      const o = cmd.optsWithGlobals<{ config?: string; json?: boolean }>();
+      const { config } = loadCommandConfig(own.config ?? o.config);
       const spec = config.queries.queries.find((q) => q.name === name);
       if (!spec) throw new CliError(`no query named "${name}" (configured: ${config.queries.queries.map((q) => q.name).join(', ') || 'none'})`, EXIT.usage);
       const database = config.queries.databases.get(spec.database)!;

@@ -86,6 +86,9 @@ export function queriesTask(o: QueriesTaskOptions): TimerTask {
       for (const spec of config.queries) {
         const slot = dueSlot(spec.schedule, ctx.now);
         if (slot === undefined || (claimed.get(spec.name) ?? -Infinity) >= slot) continue;
+        // A run that finished since the recording pass above is recorded now: only one still going makes this a skip.
+        const previous = jobs.get(spec.name);
+        if (previous?.finished && !(await record(ctx, previous, woken))) return { woken };
         const busy = jobs.has(spec.name);
         const r = await ctx.fenced(async (tx) => ({ id: await claimSlot(tx, spec.name, slot, ctx.now, busy ? 'the previous run was still running at this slot' : undefined) }));
         if (!r) return { woken };
