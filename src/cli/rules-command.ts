@@ -57,7 +57,7 @@ async function testQuery(query: string, o: { why?: boolean }): Promise<void> {
   if (out.length) process.stdout.write(`${out.join('\n')}\n`);
   const skipped = input.problems.length ? `; ${input.problems.length} skipped (not a JSON object)` : '';
   // The summary goes to stderr, so the matching lines on stdout can be piped on (| jq).
-  process.stderr.write(`${matched} of ${input.events.length} event${input.events.length === 1 ? '' : 's'} match${skipped}\n`);
+  process.stderr.write(`${matched} of ${input.events.length} ${input.events.length === 1 ? 'event matches' : 'events match'}${skipped}\n`);
 }
 
 export function registerRulesCommand(program: Command): void {
@@ -96,7 +96,7 @@ export function registerRulesCommand(program: Command): void {
   rules
     .command('test')
     .description('print the events on stdin (NDJSON, a JSON array or {"batch": [...]}) that a query matches, and a count on stderr')
-    .argument('<query>', "an LQL query, e.g. 'm.level:error -\"health check\"' (see docs/logs-query.md)")
+    .argument('<query>', "an LQL query, e.g. 'm.level:error -\"health check\"' (see docs/logs-query.md); one that starts with - goes after --: rules test -- '-m.env:dev'")
     .option('-v, --why', 'under each match, which terms matched and the values they saw')
     .action(async (query: string, o: { why?: boolean }) => testQuery(query, o));
 }

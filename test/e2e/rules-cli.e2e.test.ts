@@ -58,8 +58,9 @@ describe('CLI: rules test', () => {
       // a leading "-" would read as an option: `--` ends the options, as in most CLIs
       [['--', '-(m.level:error)'], [3]],
     ];
-    for (const [query, want] of cases) {
-      const r = await tocsinWithInput(['rules', 'test', ...query], ndjson);
+    const runs = await Promise.all(cases.map(([query]) => tocsinWithInput(['rules', 'test', ...query], ndjson)));
+    for (const [k, [query, want]] of cases.entries()) {
+      const r = runs[k]!;
       assert.equal(r.code, 0, `${query.join(' ')}: ${r.err}`);
       assert.deepEqual(r.out.trimEnd().split('\n').filter(Boolean), want.map((i) => lines[i]), query.join(' '));
     }
