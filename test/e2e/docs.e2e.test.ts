@@ -61,7 +61,7 @@ function isTocsinConfig(doc: unknown): boolean {
 /** A value a real deployment would put there: IDs look like incident.io's, secrets are long enough, URLs are URLs. */
 function dummyFor(name: string): string {
   if (/_ID$/.test(name)) return '01GW2G3V0S59R238FAHPDS1R66';
-  if (/^(DATABASE|POSTGRES\w*)_URL$/.test(name)) return 'postgres://tocsin@db.internal:5432/tocsin';
+  if (/^(DATABASE|POSTGRES\w*|WAREHOUSE)_URL$/.test(name)) return 'postgres://tocsin@db.internal:5432/tocsin';
   if (/URL$/.test(name)) return 'https://example.com/dummy';
   if (/WEBHOOK_SECRET$/.test(name)) return `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
   return `dummy-${name.toLowerCase().replace(/_/g, '-')}-0123456789abcdef`;
