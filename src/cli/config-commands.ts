@@ -20,6 +20,8 @@ export function registerConfigCommands(program: Command): void {
           sources: [...c.sources.values()].map((s) => ({ name: s.name, type: s.type })),
           destinations: [...c.destinations.values()].map((d) => ({ name: d.name, type: d.type })),
           routes: c.routes.length,
+          // Never the secret: where links point and how long they work.
+          ack_links: c.ack ? { public_url: c.ack.publicUrl, link_ttl_ms: c.ack.linkTtlMs } : null,
           warnings,
         };
         process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -33,6 +35,7 @@ export function registerConfigCommands(program: Command): void {
         `  sources      ${[...c.sources.values()].map((s) => `${s.name} (${s.type})`).join(', ') || 'none'}`,
         `  destinations ${[...c.destinations.values()].map((d) => `${d.name} (${d.type})`).join(', ') || 'none'}`,
         `  routes       ${c.routes.length} (tocsin routes show)`,
+        `  ack links    ${c.ack ? `${c.ack.publicUrl}/ack/…, valid ${Math.round(c.ack.linkTtlMs / 3_600_000)}h` : 'off (no ack: section)'}`,
         ...warnings.map((w) => `warning: ${w}`),
       ];
       process.stdout.write(`${lines.join('\n')}\n`);

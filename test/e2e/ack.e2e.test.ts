@@ -245,6 +245,7 @@ test('tampered (403), expired and other-episode (410) links change nothing; a re
   assert.ok(!t.output.join('\n').includes(mac), 'the link token is not logged');
   assert.ok(t.output.some((l) => l.includes('/ack/…')), 'requests to /ack are logged without the token');
   const check = await tocsin(['check-config', '--config', t.configPath], { TOCSIN_ACK_SECRET: SECRET });
+  assert.match(check.out, /ack links +http:\/\/127\.0\.0\.1:\d+\/ack\/…, valid 1h/);
   assert.ok(!`${check.out}${check.err}`.includes(SECRET));
   void port;
 });
@@ -260,4 +261,5 @@ test('without ack: no link in messages, /ack answers 404 with a hint, check-conf
   assert.match(page.text, /ack\.secret/);
   const check = await tocsin(['check-config', '--config', path]);
   assert.match(`${check.out}${check.err}`, /ack: not configured: notifications to chat, tg carry no acknowledge link/);
+  assert.match(check.out, /ack links +off/);
 });
