@@ -1,14 +1,14 @@
 /**
  * `tocsin rules test 'QUERY' < events` through the real binary: matching lines printed as given, `--why` explains
  * each term, a count on stderr, lines that are not JSON reported by number without stopping the run, a syntax error
- * shown with a caret under its column (exit 2). `tocsin rules` prints the gateway's rules as a table, and says so
- * when there are none.
+ * shown with a caret under its column (exit 2). `tocsin rules` prints the gateway's rules as a table with the lines
+ * each matched, and says so when there are none.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { ADMIN_TOKEN, BIN, Emulator, freePort, gatewayConfig, ROOT, startTocsin, tempDir, writeConfig, type TocsinProcess } from '../harness.ts';
+import { ADMIN_TOKEN, BIN, Emulator, freePort, gatewayConfig, http, ROOT, startTocsin, tempDir, writeConfig, type TocsinProcess } from '../harness.ts';
 import { tocsin, type CliRun } from './cli-helpers.ts';
 
 /** `tocsin <args>` with `input` on stdin (the shared helper gives the CLI no stdin). */
@@ -134,22 +134,41 @@ describe('CLI: rules (list)', () => {
     assert.equal(JSON.parse(j.out).rules.length, 2);
   });
 
-  describe('against a gateway without logs sources', () => {
+  describe('against a real gateway', () => {
+    const LOGS_TOKEN = 'logs-source-token-0123456789';
     let emu: Emulator;
     let gw: TocsinProcess;
+    let bare: TocsinProcess;
     before(async () => {
       emu = await Emulator.start();
       const dir = tempDir();
-      const port = await freePort();
-      gw = await startTocsin(writeConfig(dir, gatewayConfig(emu, dir, port)), { port });
+      const [port, barePort] = [await freePort(), await freePort()];
+      const rules = [
+        { name: 'payment-errors', query: 'm.level:error m.service:payments -"health check"' },
+        { name: 'panics', query: 'panic OR "fatal error"' },
+      ];
+      const config = gatewayConfig(emu, dir, port, { sources: { app: { type: 'alerts', token: 'app-source-token-0123456789' }, applogs: { type: 'logs', token: LOGS_TOKEN, rules } } });
+      const bareDir = tempDir();
+      [gw, bare] = await Promise.all([startTocsin(writeConfig(dir, config), { port }), startTocsin(writeConfig(bareDir, gatewayConfig(emu, bareDir, barePort)), { port: barePort })]);
     });
     after(async () => {
-      await gw?.kill();
+      await Promise.all([gw?.kill(), bare?.kill()]);
       await emu?.close();
     });
 
-    test('says there are no log rules (the API answers 404), exit 0', async () => {
+    test('lists each rule of the logs source with the lines it matched', async () => {
+      const sent = await http('POST', `${gw.url}/ingest/applogs`, { token: LOGS_TOKEN, raw: `${lines.filter((l) => l.startsWith('{')).join('\n')}\n`, headers: { 'content-type': 'application/x-ndjson' } });
+      assert.ok(sent.status < 300, sent.text);
       const r = await tocsin(['rules', '--gateway', gw.url], { TOCSIN_ADMIN_TOKEN: ADMIN_TOKEN });
+      assert.equal(r.code, 0, r.err);
+      const rows = r.out.trimEnd().split('\n');
+      assert.match(rows[0]!, /^SOURCE\s+NAME\s+MATCHED\s+FIRING\s+LAST MATCH\s+QUERY$/);
+      assert.match(rows[1]!, /^applogs\s+payment-errors\s+2\s+\d+\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+m\.level:error/);
+      assert.match(rows[2]!, /^applogs\s+panics\s+0\s+0\s+-\s+panic OR "fatal error"$/);
+    });
+
+    test('a gateway without logs sources has no log rules, exit 0', async () => {
+      const r = await tocsin(['rules', '--gateway', bare.url], { TOCSIN_ADMIN_TOKEN: ADMIN_TOKEN });
       assert.equal(r.code, 0, r.err);
       assert.equal(r.out, 'no log rules configured\n');
     });
