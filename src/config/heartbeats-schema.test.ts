@@ -73,3 +73,11 @@ test('no secret in a config error', () => {
   const found = problems(doc({ heartbeats: { etl: { every: 'soon', forward: { url: 'https://api.incident.io/v2/heartbeat/01HB1/ping?token=very-secret-token-value' } } } }));
   assert.ok(!found.join('\n').includes('very-secret-token-value'));
 });
+
+test('check-config warns when a missed alert would match no route', () => {
+  const destinations = { destinations: { oncall: { type: 'incident_io_alert_source', alert_source_config_id: '01GW2G3V0S59R238FAHPDS1R66', token: 'x'.repeat(20) } } };
+  const routes = [{ match: { team: 'payments' }, to: 'oncall' }, { match: { heartbeat: 'etl' }, to: 'oncall' }];
+  const c = buildConfig(doc({ ...destinations, routes, heartbeats: { etl: { every: '1h' }, backup: { every: '1d' }, pay: { every: '1h', labels: { team: 'payments' } } } }), {}, '/tmp');
+  assert.deepEqual(c.warnings.filter((w) => w.path.startsWith('heartbeats')).map((w) => w.path), ['heartbeats.backup']);
+  assert.deepEqual(buildConfig(doc({ ...destinations, heartbeats: { backup: { every: '1d' } } }), {}, '/tmp').warnings.filter((w) => w.path.startsWith('heartbeats')), [], 'no routes: everything goes everywhere');
+});

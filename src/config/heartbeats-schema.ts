@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SEVERITIES, type Severity } from '../domain/alert.ts';
 import type { ConfigProblem } from './expand.ts';
+import { route, type Route } from '../routing/routes.ts';
 
 /**
  * `heartbeats:` (dead man's switches) and `self_heartbeat:` (tocsin's own liveness, pinged to incident.io). Kept out
@@ -170,6 +171,22 @@ export function buildHeartbeats(raw: RawHeartbeats, sources: ReadonlyMap<string,
       forward: h.forward ?? h.incident_io,
       alert: h.alert,
     });
+  }
+  return out;
+}
+
+/**
+ * check-config warnings: a heartbeat whose missed alert no route takes would be stored and delivered nowhere (the
+ * labels it will carry are known now: `heartbeat`, `source`, `severity` and the configured ones).
+ */
+export function heartbeatWarnings(heartbeats: ReadonlyMap<string, HeartbeatConfig>, routes: readonly Route[], destinations: number): ConfigProblem[] {
+  if (destinations === 0) return [];
+  const out: ConfigProblem[] = [];
+  for (const hb of heartbeats.values()) {
+    if (!hb.alert) continue;
+    const labels: Record<string, string[]> = { source: ['tocsin:heartbeat'], heartbeat: [hb.name], severity: [hb.severity] };
+    for (const [k, v] of Object.entries(hb.labels)) labels[k] = [v];
+    if (route(routes, labels).length === 0) out.push({ path: `heartbeats.${hb.name}`, message: 'its missed alert (labels heartbeat, source=tocsin:heartbeat, severity and its labels) matches no route: it would be delivered nowhere' });
   }
   return out;
 }

@@ -8,7 +8,7 @@ import type { Route } from '../routing/routes.ts';
 import { sourceTypes } from '../sources/registry.ts';
 import { expandEnv, resolveSecretFiles, type ConfigProblem } from './expand.ts';
 import { configSchema, type RawConfig, type RawRoute } from './schema.ts';
-import { buildHeartbeats, type HeartbeatConfig, type SelfHeartbeatConfig } from './heartbeats-schema.ts';
+import { buildHeartbeats, heartbeatWarnings, type HeartbeatConfig, type SelfHeartbeatConfig } from './heartbeats-schema.ts';
 import type { AckLinkSettings } from '../ack/token.ts';
 import { ackWarnings } from '../ack/warnings.ts';
 import { compileQueries, type QueriesConfig } from '../queries/config.ts';
@@ -175,7 +175,7 @@ export function buildConfig(doc: unknown, env: NodeJS.ProcessEnv, baseDir: strin
     origin: { kind: 'inline' },
     ack: raw.ack,
     queries,
-    warnings: [...configWarnings({ routes, explicitRoutes: raw.routes !== undefined, sources, destinations }), ...ackWarnings(raw.ack, destinations)],
+    warnings: [...configWarnings({ routes, explicitRoutes: raw.routes !== undefined, sources, destinations }), ...ackWarnings(raw.ack, destinations), ...heartbeatWarnings(heartbeats, routes, destinations.size)],
   };
 }
 

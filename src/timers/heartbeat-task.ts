@@ -125,7 +125,7 @@ export function heartbeatTask(deps: HeartbeatTaskDeps): TimerTask {
         if (!r.raised) continue;
         for (const d of r.to) woken.add(d);
         const late = formatDuration(now - (row.last_ping_at ?? row.created_at));
-        ctx.logger.warn({ heartbeat: row.name, last_ping_at: row.last_ping_at, destinations: r.to }, `heartbeat ${row.name} missed: no ping for ${late}${hb?.alert ? '' : ' (alert: false: incident.io is told by the forward)'}`);
+        ctx.logger.warn({ heartbeat: row.name, last_ping_at: row.last_ping_at, destinations: r.to }, `heartbeat ${row.name} missed: no ping for ${late}${!hb?.alert ? ' (alert: false: incident.io is told by the forward)' : r.to.length ? '' : ' (its alert matched no route: stored, delivered nowhere)'}`);
       }
 
       for (const row of await recoveredHeartbeats(ctx.db, now)) {
