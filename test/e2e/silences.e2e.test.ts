@@ -5,7 +5,6 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { tocsin } from './cli-helpers.ts';
 import { ADMIN_TOKEN, APP_TOKEN, Emulator, freePort, gatewayConfig, http, startTocsin, tempDir, waitFor, writeConfig, type TocsinProcess } from '../harness.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -146,33 +145,4 @@ test('silences API: validation names the field, list by state, preview of the al
   assert.equal((await http('GET', `${t.url}/api/v1/silences/${later.body.silence.id}`, { token: ADMIN_TOKEN })).body.silence.comment, 'disk swap, CHG-42');
   assert.equal((await http('GET', `${t.url}/api/v1/silences/nope`, { token: ADMIN_TOKEN })).status, 404);
   assert.equal((await http('GET', `${t.url}/api/v1/silences`)).status, 401);
-});
-
-test('tocsin silence query, add, list, expire', async () => {
-  const { start, events } = await setup();
-  const t = await start();
-  const env = { TOCSIN_URL: t.url, TOCSIN_ADMIN_TOKEN: ADMIN_TOKEN, COLUMNS: '200' };
-  await send(t, 'db-6');
-  await waitFor('delivered', async () => (await events()).length === 1);
-  const query = await tocsin(['silence', 'query', 'alertname=~"Disk.*"', 'team!=web'], env);
-  assert.equal(query.code, 0, query.err);
-  assert.match(query.out, /Disk full on db-6/);
-  assert.match(query.out, /1 active alert\(s\) would be silenced/);
-  const none = await tocsin(['silence', 'query', 'team=nobody'], env);
-  assert.match(none.out, /no active alert matches/);
-
-  const add = await tocsin(['silence', 'add', 'alertname=~"Disk.*"', '--duration', '2h', '--comment', 'disk swap', '--author', 'kim', '--json'], env);
-  assert.equal(add.code, 0, add.err);
-  const id = JSON.parse(add.out).silence.id as string;
-  const list = await tocsin(['silence', 'list'], env);
-  assert.match(list.out, new RegExp(`${id}\\s+active\\s+alertname=~"Disk\\.\\*"`));
-  assert.match(list.out, /kim/);
-  const bad = await tocsin(['silence', 'add', 'alertname', '--comment', 'x'], env);
-  assert.notEqual(bad.code, 0);
-  assert.match(bad.err, /matchers/);
-
-  const expire = await tocsin(['silence', 'expire', id], env);
-  assert.equal(expire.code, 0, expire.err);
-  assert.match(expire.out, new RegExp(`silence ${id} is expired`));
-  assert.match((await tocsin(['silence', 'list', '--state', 'expired'], env)).out, new RegExp(id));
 });
