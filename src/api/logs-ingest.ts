@@ -17,12 +17,12 @@ import { storageUnavailable } from '../storage/unavailable.ts';
  * Nothing from a log line is ever logged here: a line may hold secrets. Failures are logged by source and rule name.
  */
 
-/** The body of a logs request as the content-type parsers leave it: the text, read later by `parseLogBody`. */
+/** The body of a logs request as the content-type parsers leave it: the text, read later by `readLogBody`. */
 export class LogsText {
   constructor(readonly text: string) {}
 }
 
-/** One engine per gateway (the state it holds is this process's), made on first use; stopped with the server. */
+/** One engine per gateway (the state it holds is this process's), made on first use with the server's logger; stopped with the server. */
 const engines = new WeakMap<Gateway, LogRules>();
 export function logRulesOf(gw: Gateway, log: FastifyBaseLogger): LogRules {
   let e = engines.get(gw);
@@ -78,7 +78,7 @@ export async function handleLogs(gw: Gateway, request: FastifyRequest, reply: Fa
   }
   let outcome;
   try {
-    outcome = await logRulesOf(gw, request.log).apply(source, source.options, collect.matched);
+    outcome = await logRulesOf(gw, request.server.log).apply(source, source.options, collect.matched);
   } catch (e) {
     gw.metrics.reject(source.name, storageUnavailable(e) ? 503 : 500);
     throw e;

@@ -32,7 +32,7 @@ export function registerRulesRoutes(app: FastifyInstance, gw: Gateway): void {
     async (api) => {
       api.addHook('onRequest', adminHook(gw));
       api.get('/rules', async (request) => {
-        const engine = logRulesOf(gw, request.log);
+        const engine = logRulesOf(gw, request.server.log);
         const rules = [];
         for (const source of gw.config().sources.values()) {
           if (!isLogsSource(source)) continue;
