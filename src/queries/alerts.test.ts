@@ -69,6 +69,8 @@ test('group keys are unambiguous and never the failure key', () => {
 test('fillTemplate: unknown columns stay visible, objects as JSON', () => {
   assert.equal(fillTemplate('{{a}} {{nope}} {{o}}', { a: 1, o: { x: [1] } }), '1 {{nope}} {"x":[1]}');
   assert.equal(fillTemplate('{{a}}', undefined), '{{a}}');
+  const [e] = resultEvents(spec({ title: '{{region}}', groupBy: ['region'] }), [{ region: '' }], false, []);
+  assert.equal(e!.title, 'Query stale-orders returned rows (region=)', 'an empty title falls back');
 });
 
 test('rows are capped to stay under incident.io\'s 512 KB, marked truncated', () => {

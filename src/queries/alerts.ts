@@ -48,7 +48,9 @@ export function capRows(rows: readonly JsonObject[], budget = DATA_BUDGET_BYTES)
 function firing(spec: QuerySpec, key: string, rows: JsonObject[], truncated: boolean, group: JsonObject | undefined): AlertEvent {
   const { data, cut } = capRows(rows);
   const groupText = group ? Object.entries(group).map(([k, v]) => `${k}=${text(v)}`).join(', ') : '';
-  const title = spec.title ? fillTemplate(spec.title, rows[0]) : `Query ${spec.name} returned rows${group ? ` (${groupText})` : ''}`;
+  const fallback = `Query ${spec.name} returned rows${group ? ` (${groupText})` : ''}`;
+  // A template filled with empty values must not leave the alert without a title.
+  const title = (spec.title ? fillTemplate(spec.title, rows[0]) : '').trim() || fallback;
   const metadata: JsonObject = { query: spec.name, database: spec.database, row_count: rows.length, data };
   if (group) metadata.group = group;
   if (truncated || cut) metadata.truncated = true;
