@@ -7,7 +7,7 @@ import type { MuteCheck } from './hook.ts';
 import { isInhibitSource, type LabelledAlert } from './inhibit.ts';
 import { compileMatcher, type MatchOp } from '../routing/matchers.ts';
 
-/** Most active alerts read as inhibition candidates at once; past it, inhibition sees the first ones (logged). */
+/** Most active alerts read as inhibition candidates at once; past it, only the oldest can inhibit (docs/silences.md). */
 const MAX_INHIBITORS_SCAN = 100_000;
 
 export function silenceOf(row: SilenceRow): ActiveSilence {
