@@ -76,8 +76,9 @@ export async function acknowledge(deps: AckDeps, id: string, actor: Actor, episo
     const wake = await notifyState(tx, deps, row, now, { at: now, by });
     return { ok: true, alert: row, changed: true, wake };
   });
-  if (r.ok && r.wake?.length) deps.wake(r.wake);
-  return r;
+  if (!r.ok) return r;
+  if (r.wake?.length) deps.wake(r.wake);
+  return { ok: true, alert: r.alert, changed: r.changed };
 }
 
 /**
@@ -108,8 +109,9 @@ export async function unacknowledge(deps: AckDeps, id: string, actor: Actor): Pr
     const wake = await notifyState(tx, deps, row, now);
     return { ok: true, alert: row, changed: true, wake };
   });
-  if (r.ok && r.wake?.length) deps.wake(r.wake);
-  return r;
+  if (!r.ok) return r;
+  if (r.wake?.length) deps.wake(r.wake);
+  return { ok: true, alert: r.alert, changed: r.changed };
 }
 
 /** What the HTTP layer (gateway.ts) uses: the actions, and the check of a link against the settings in force. */

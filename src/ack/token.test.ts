@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ackLinkFor, signAck, verifyAck } from './token.ts';
+import { ackLinkFor, signAck, verifyAck, withoutAckToken } from './token.ts';
 
 const SECRET = 'a'.repeat(40);
 const NOW = 1_800_000_000_000;
@@ -57,4 +57,12 @@ test('links: only a firing, unacknowledged, non-test state gets one; it expires 
   assert.equal(ackLinkFor(s, { ...p, acknowledged: { at: NOW } }), undefined);
   assert.equal(ackLinkFor(s, { ...p, test: true }), undefined);
   assert.ok(!url.includes(SECRET));
+});
+
+test("a send's outcome loses the link's token wherever the answer echoed it", () => {
+  const url = `https://t.example/ack/${signAck(SECRET, claim)}`;
+  const token = url.slice(url.lastIndexOf('/') + 1);
+  const out = withoutAckToken({ kind: 'delivered' as const, statusCode: 200, responseExcerpt: `{"url":"https:\\/\\/t.example\\/ack\\/${token}"}`, detail: 'posted' }, url);
+  assert.equal(out.responseExcerpt, '{"url":"https:\\/\\/t.example\\/ack\\/…"}');
+  assert.equal(out.detail, 'posted');
 });

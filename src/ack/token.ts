@@ -85,7 +85,7 @@ export function ackLinkFor(s: AckLinkSettings | undefined, p: { alertId: string;
 export function withoutAckToken<T extends object>(outcome: T, ackUrl: string): T {
   const token = ackUrl.slice(ackUrl.lastIndexOf('/') + 1);
   if (!token) return outcome;
-  const out: Record<string, unknown> = { ...outcome };
+  const out = { ...outcome } as Record<string, unknown>;
   for (const key of ['responseExcerpt', 'error', 'detail', 'hint']) {
     const v = out[key];
     if (typeof v === 'string' && v.includes(token)) out[key] = v.split(token).join('…');
