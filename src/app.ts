@@ -116,7 +116,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
   });
   const timerTasks = [escalationTask, ttlTask, refreshTask(() => config.destinations.values()), muteTask(muter, () => config.mute.intervals.size > 0)];
   // Heartbeats (src/heartbeats/): pings, Watchdogs, missed alerts and forwards to incident.io, the self heartbeat.
-  const heartbeats = new Heartbeats({ db, commits, clock, logger: logger.child({ component: 'heartbeats' }), config: () => config, routing: () => routing, newId: () => newId(clock.now()), poke: () => scheduler.poke(), ready: () => gateway.ready() });
+  const heartbeats = new Heartbeats({ db, commits, clock, logger: logger.child({ component: 'heartbeats' }), config: () => config, routing: () => routing, newId: () => newId(clock.now()), poke: () => scheduler.poke(), ready: () => gateway.ready(), registry: metrics.registry });
   timerTasks.push(heartbeats.task);
   // Scheduled alert queries read the config in force at each tick: a reload needs no rebuild. Their alerts go through ingest.
   timerTasks.push(queriesTask({ config: () => config.queries, ingest: { commits, clock, newId: () => newId(clock.now()), routing: () => routing }, poke: () => scheduler.poke() }));

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { Config } from '../config/load.ts';
 import type { Routing } from '../core/ingest.ts';
 import type { Clock } from '../domain/clock.ts';
@@ -9,6 +10,7 @@ import { listHeartbeatRows, recordPing } from '../storage/heartbeats-repo.ts';
 import type { Db } from '../storage/schema.ts';
 import { heartbeatTask } from '../timers/heartbeat-task.ts';
 import type { TimerTask } from '../timers/task.ts';
+import { registerHeartbeatMetrics } from './metrics.ts';
 import { SelfHeartbeat } from './self.ts';
 import { heartbeatView, type HeartbeatView } from './view.ts';
 import { splitWatchdogs, type WatchdogSplit } from './watchdog.ts';
@@ -26,6 +28,8 @@ export interface HeartbeatDeps {
   poke: () => void;
   /** Whether this instance can store alerts (for self_heartbeat). */
   ready: () => Promise<{ ok: boolean; reason?: string }>;
+  /** The /metrics registry, for the heartbeat gauges (metrics.ts). */
+  registry?: Registry;
 }
 
 /** What the HTTP layer uses (Gateway.heartbeats). */
@@ -48,6 +52,7 @@ export class Heartbeats implements HeartbeatApi {
   constructor(private readonly d: HeartbeatDeps) {
     this.task = heartbeatTask({ heartbeats: () => d.config().heartbeats, routing: d.routing, newId: d.newId, agent: this.agent, poke: d.poke });
     this.self = new SelfHeartbeat({ config: () => d.config().selfHeartbeat, ready: d.ready, agent: this.agent, logger: d.logger, now: () => d.clock.now() });
+    if (d.registry) registerHeartbeatMetrics(d.registry, () => this.list());
   }
 
   start(): void {

@@ -55,6 +55,7 @@ test('a missed period fires (not before), routed with its labels; pings resume â
   const hb = (await list(t))[0];
   assert.equal(hb.status, 'down');
   assert.equal(hb.alert.state, 'firing');
+  assert.match((await http('GET', `${t.url}/metrics`)).text, /^tocsin_heartbeat_up\{heartbeat="nightly-etl"\} 0$/m);
   const alert = (await http('GET', `${t.url}/api/v1/alerts/${hb.alert.id}`, { token: ADMIN_TOKEN })).body.alert;
   assert.equal(alert.source, 'tocsin:heartbeat');
   assert.ok(Date.parse(alert.created_at) >= Date.parse(hb.due_at), 'raised at its due time, not before');
@@ -64,6 +65,9 @@ test('a missed period fires (not before), routed with its labels; pings resume â
   assert.equal(r.status, 200, r.text);
   await waitFor('the resolve', async () => (await events('tocsin:heartbeat:nightly-etl')).some((e) => e.status === 'resolved'), 5000);
   assert.equal((await list(t))[0].status, 'up');
+  const metrics = (await http('GET', `${t.url}/metrics`)).text;
+  assert.match(metrics, /^tocsin_heartbeat_up\{heartbeat="nightly-etl"\} 1$/m);
+  assert.match(metrics, /^tocsin_heartbeat_last_ping_timestamp_seconds\{heartbeat="nightly-etl"\} \d+/m);
   // Silent again: a new episode (incident.io opens a new alert for it).
   await waitFor('the second miss', async () => (await events('tocsin:heartbeat:nightly-etl')).map((e) => e.status).join() === 'firing,resolved,firing', 6000);
 });
