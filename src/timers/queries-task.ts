@@ -4,7 +4,8 @@ import type { QueriesConfig, QuerySpec } from '../queries/config.ts';
 import { Connectors } from '../queries/databases/index.ts';
 import type { QueryOutcome } from '../queries/databases/types.ts';
 import { recordRun } from '../queries/record.ts';
-import { claimSlot, interruptStale, lastSlots } from '../queries/runs-repo.ts';
+import { claimSlot, finishRun, interruptStale, lastSlots } from '../queries/runs-repo.ts';
+import { storageUnavailable } from '../storage/unavailable.ts';
 import { dueSlot } from '../queries/schedule.ts';
 import { nextRunAt } from '../queries/view.ts';
 import type { TimerContext, TimerTask } from './task.ts';
@@ -22,7 +23,11 @@ interface Job {
   runId: number;
   startedAt: number;
   finished?: { outcome: QueryOutcome; durationMs: number };
+  /** Recording attempts that failed for a reason other than storage (a bug): after a few, the run is given up. */
+  recordFailures?: number;
 }
+
+const MAX_RECORD_FAILURES = 3;
 
 /**
  * Scheduled alert queries (src/queries/). Each tick, on the holder of the scheduler lease only:
@@ -42,7 +47,21 @@ export function queriesTask(o: QueriesTaskOptions): TimerTask {
     const f = job.finished!;
     // The current definition if it still exists (a reload may have changed its title), else the one it ran with.
     const spec = o.config().queries.find((q) => q.name === job.spec.name) ?? job.spec;
-    const r = await ctx.fenced((tx) => recordRun(tx, o.ingest, spec, { runId: job.runId, outcome: f.outcome, finishedAt: job.startedAt + f.durationMs, durationMs: f.durationMs }));
+    const finishedAt = job.startedAt + f.durationMs;
+    let r;
+    try {
+      r = await ctx.fenced((tx) => recordRun(tx, o.ingest, spec, { runId: job.runId, outcome: f.outcome, finishedAt, durationMs: f.durationMs }));
+    } catch (e) {
+      // Storage trouble: tried again at the next tick. Anything else would fail the same way for ever and hold up the
+      // scheduler's other tasks each tick: after a few tries the run is recorded as failed, without its alerts.
+      if (storageUnavailable(e) || (job.recordFailures = (job.recordFailures ?? 0) + 1) < MAX_RECORD_FAILURES) throw e;
+      ctx.logger.error({ err: e, query: spec.name, run: job.runId }, 'alert query result could not be recorded; the run is marked failed');
+      const error = `tocsin could not record this run's result: ${(e as Error).message}`.slice(0, 2000);
+      const gaveUp = await ctx.fenced((tx) => finishRun(tx, job.runId, { status: 'failed', finishedAt, durationMs: f.durationMs, rowCount: null, truncated: false, error }));
+      if (gaveUp === undefined) return false;
+      jobs.delete(job.spec.name);
+      return true;
+    }
     if (!r) return false;
     jobs.delete(job.spec.name);
     for (const d of r.enqueued) woken.add(d);
@@ -113,6 +132,7 @@ export function queriesTask(o: QueriesTaskOptions): TimerTask {
       // A new tenure starts from the database: what was running here is marked interrupted then (never run twice).
       claimed = undefined;
       jobs.clear();
+      // Not awaited beyond ending connections: a stop never waits for a query in flight (its run is interrupted).
       await connectors.closeAll();
     },
   };

@@ -24,6 +24,8 @@ export function postgresConnector(url: string): Connector {
   const pool = new pg.Pool({ connectionString: url, max: 2, idleTimeoutMillis: 60_000, application_name: 'tocsin-queries', types });
   // An idle connection dropped by the server: the pool replaces it. Nothing logged (the error may name the url).
   pool.on('error', () => undefined);
+  /** Connections of runs in flight, ended by close() so a stop never waits for a query's timeout. */
+  const active = new Set<() => void>();
   const scrub = (e: unknown) => scrubSecrets(e instanceof Error ? e.message : String(e), url);
 
   return {
@@ -36,10 +38,13 @@ export function postgresConnector(url: string): Connector {
       const release = (destroy: boolean) => {
         if (!client || released) return;
         released = true;
+        active.delete(abort);
         client.release(destroy ? true : undefined);
       };
+      const abort = () => release(true);
       const work = (async (): Promise<QueryOutcome> => {
         client = await pool.connect();
+        active.add(abort);
         if (timedOut) {
           release(true);
           throw new Error('gave up before connecting');
@@ -80,6 +85,9 @@ export function postgresConnector(url: string): Connector {
         clearTimeout(timer);
       }
     },
-    close: () => pool.end().catch(() => undefined),
+    async close() {
+      for (const abort of [...active]) abort();
+      await pool.end().catch(() => undefined);
+    },
   };
 }

@@ -18,6 +18,14 @@ const DRIVER = createRequire(import.meta.url).resolve('better-sqlite3');
  * sources (tsx) and from the build (`dist/`). The request comes on stdin, the answer goes to stdout as JSON.
  */
 const CHILD = `
+// A watchdog thread: it runs while the main thread is inside SQLite, and ends this process at its deadline or as soon
+// as tocsin is gone (killed with -9, it could not kill this process itself).
+const { Worker } = require('node:worker_threads');
+new Worker(
+  "const { workerData: w } = require('node:worker_threads'); const parent = process.ppid; const start = Date.now(); const s = new Int32Array(new SharedArrayBuffer(4));" +
+    "for (;;) { Atomics.wait(s, 0, 0, 100); if (Date.now() - start > w.deadlineMs || process.ppid !== parent) process.kill(process.pid, 'SIGKILL'); }",
+  { eval: true, workerData: { deadlineMs: Number(process.env.TOCSIN_SQLITE_DEADLINE_MS) } },
+).unref();
 const Database = require(process.env.TOCSIN_SQLITE_DRIVER);
 let input = '';
 process.stdin.setEncoding('utf8');
@@ -41,7 +49,7 @@ process.stdin.on('end', () => {
   } catch (e) {
     out = { ok: false, message: String((e && e.message) || e) };
   }
-  process.stdout.write(JSON.stringify(out, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)));
+  process.stdout.write(JSON.stringify(out, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)), () => process.exit(0));
 });
 `;
 
@@ -54,7 +62,7 @@ export function sqliteConnector(url: string): Connector {
     run(sql: string, limits: RunLimits): Promise<QueryOutcome> {
       return new Promise((resolve) => {
         // Its own small environment: nothing of tocsin's (tokens, urls) is handed to it.
-        const child = spawn(process.execPath, ['--max-old-space-size=256', '-e', CHILD], { env: { TOCSIN_SQLITE_DRIVER: DRIVER }, stdio: ['pipe', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, ['--max-old-space-size=256', '-e', CHILD], { env: { TOCSIN_SQLITE_DRIVER: DRIVER, TOCSIN_SQLITE_DEADLINE_MS: String(limits.timeoutMs + 2_000) }, stdio: ['pipe', 'pipe', 'pipe'] });
         children.add(child);
         let stdout = '';
         let stderr = '';
