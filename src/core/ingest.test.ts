@@ -280,11 +280,12 @@ test('time to live: the event\'s own beats the route\'s, which beats the source\
   const ttlDeps: IngestDeps = { ...deps, routing: () => ({ ...base, routes, sourceResolveAfter: (s) => (s === 'app' ? 60_000 : undefined) }) };
   const staleOf = async (key: string) => (await db.selectFrom('alerts').select(['stale_at', 'event_ttl_ms']).where('dedup_key', '=', key).executeTakeFirstOrThrow());
   const t0 = clock.now();
-  await ingest(ttlDeps, [ev({ dedupKey: 'route' }), ev({ dedupKey: 'own', resolveAfterMs: 2_000 }), ev({ dedupKey: 'source', severity: 'info' }), ev({ dedupKey: 'none', source: 'other', severity: 'info' })]);
+  await ingest(ttlDeps, [ev({ dedupKey: 'route' }), ev({ dedupKey: 'own', resolveAfterMs: 2_000 }), ev({ dedupKey: 'source', severity: 'info' }), ev({ dedupKey: 'none', source: 'other', severity: 'info' }), ev({ dedupKey: 'hb', source: 'tocsin:heartbeat' })]);
   assert.deepEqual(await staleOf('route'), { stale_at: t0 + 5_000, event_ttl_ms: null });
   assert.deepEqual(await staleOf('own'), { stale_at: t0 + 2_000, event_ttl_ms: 2_000 });
   assert.deepEqual(await staleOf('source'), { stale_at: t0 + 60_000, event_ttl_ms: null });
   assert.deepEqual(await staleOf('none'), { stale_at: null, event_ttl_ms: null });
+  assert.deepEqual(await staleOf('hb'), { stale_at: null, event_ttl_ms: null }, 'tocsin\'s own alerts end by their own rule, not a route\'s resolve_after');
   clock.advance(1_000);
   await ingest(ttlDeps, [ev({ dedupKey: 'own', resolveAfterMs: 2_000 })]); // unchanged repeat
   assert.equal((await staleOf('own')).stale_at, t0 + 3_000);

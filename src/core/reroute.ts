@@ -42,14 +42,11 @@ export async function rerouteActive(commits: GroupCommit, clock: Clock, routing:
       for (const row of rows) {
         const before = readList(row.routed_to);
         const labels = JSON.parse(row.labels) as Labels;
-        // The time to live the config in force gives it (a changed resolve_after applies to alerts already open);
-        // tocsin's own alerts (storm summary, heartbeats) end by their own rules.
-        if (!row.source.startsWith('tocsin:')) {
-          const stale = staleAt(row.state, row.last_event_at, timeToLive(routing, row.source, labels, row.event_ttl_ms));
-          if (stale !== row.stale_at) {
-            await updateAlert(tx, row.id, { stale_at: stale });
-            report.ttlChanged++;
-          }
+        // The time to live the config in force gives it (a changed resolve_after applies to alerts already open).
+        const stale = staleAt(row.state, row.last_event_at, timeToLive(routing, row.source, labels, row.event_ttl_ms));
+        if (stale !== row.stale_at) {
+          await updateAlert(tx, row.id, { stale_at: stale });
+          report.ttlChanged++;
         }
         const routed = row.route_override ? [row.route_override] : route(routing.routes, labels);
         const added = routed.filter((d) => !before.includes(d) && routing.destinations.has(d));

@@ -13,8 +13,14 @@ export const TTL_ACTOR = 'ttl';
  * shortest `resolve_after` of the routes it matches, else its source's. Undefined: it lives until resolved.
  */
 export function timeToLive(routing: Routing, source: string, labels: Labels, eventTtlMs: number | null | undefined): number | undefined {
+  // tocsin's own alerts (storm summary, heartbeats, scheduled queries) end by their own rule: a route's resolve_after
+  // must not resolve a heartbeat that is still missing.
+  if (source.startsWith(INTERNAL_SOURCE_PREFIX)) return undefined;
   return eventTtlMs ?? routeResolveAfter(routing.routes, labels) ?? routing.sourceResolveAfter?.(source);
 }
+
+/** The sources of tocsin's own alerts: `tocsin:storm`, `tocsin:heartbeat`, `tocsin:query`. */
+export const INTERNAL_SOURCE_PREFIX = 'tocsin:';
 
 /** The alert's `stale_at` once it is in `state` after an event at `lastEventAt`: null when resolved or no TTL applies. */
 export function staleAt(state: AlertRow['state'], lastEventAt: number, ttlMs: number | undefined): number | null {
