@@ -37,7 +37,8 @@ export type AckOutcome =
 /** A name for the record: one line, no control characters, at most 100 characters; blank means not given. */
 export function cleanBy(by: unknown): string | undefined {
   if (typeof by !== 'string') return undefined;
-  const s = by.replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ').trim().slice(0, 100).trim();
+  // Cut by code point, so no surrogate pair is split.
+  const s = [...by.replace(/[\p{Cc}\p{Cf}\u2028\u2029]+/gu, ' ').trim()].slice(0, 100).join('').trim();
   return s || undefined;
 }
 
