@@ -41,7 +41,9 @@ test('both dialects get the same tables, columns and indexes from the one migrat
   for (const dialect of DIALECTS) await withDialect(dialect, async ({ db }) => void seen.set(dialect, await schemaOf(db)));
   const [sqlite, postgres] = [seen.get('sqlite')!, seen.get('postgres')!];
   assert.deepEqual(postgres, sqlite);
-  assert.equal(sqlite.tables.length, 8);
+  // Every table the code's Database type names (schema.ts), and no other.
+  const expected = ['alerts', 'transitions', 'deliveries', 'delivery_attempts', 'destination_state', 'destination_targets', 'leases', 'escalations', 'heartbeats', 'silences', 'refresh', 'query_runs'];
+  assert.deepEqual(sqlite.tables.map((t) => t.slice(0, t.indexOf('('))), expected.sort());
   assert.ok(sqlite.indexes.includes('deliveries_claim') && !sqlite.indexes.includes('deliveries_alert'), sqlite.indexes.join());
 });
 
