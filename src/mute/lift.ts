@@ -1,3 +1,4 @@
+import { episodeReached } from '../storage/deliveries-enqueue.ts';
 import { alertsByIds, mutedDeliveries, settleMuted } from '../storage/silences-repo.ts';
 import type { Tx } from '../storage/schema.ts';
 import { encodeReason, type MuteState } from './decide.ts';
@@ -36,6 +37,12 @@ export async function liftMuted(tx: Tx, muter: Muter, state: MuteState, afterId:
       continue;
     }
     const [reason] = await muter.explain(tx, alert, [row.destination], now, state);
+    if (!reason && alert.state === 'acknowledged' && !(await episodeReached(tx, { destination: row.destination, alertId: alert.id, episode: alert.episode }))) {
+      // Somebody acknowledged it while it was held, and this destination never heard of the episode: an escalation
+      // step's page (or a first chat message) arriving now would call people to an alert already being handled.
+      if (await settleMuted(tx, row.id, { status: 'suppressed', hint: 'acknowledged while muted, before this destination heard of it: never sent' }, now)) out.suppressed++;
+      continue;
+    }
     if (!reason) {
       if (await settleMuted(tx, row.id, { status: 'pending' }, now)) {
         out.delivered++;

@@ -84,3 +84,25 @@ contract('inhibitors: read from the active alerts, updated by alerts passing thr
   assert.deepEqual(rows.map((r) => [r.alert_id, r.status]), [['T', 'pending'], ['G', 'suppressed']]);
   assert.equal((await findAlert(db, 'T'))?.state, 'firing');
 });
+
+contract('acknowledged while muted: a destination that never heard of the episode gets nothing; one that did gets the state', async ({ db }) => {
+  const muter = new Muter({ refreshMs: () => 60_000, rules: () => ({ routes: [], mute: { intervals: new Map(), inhibitRules: [] } }) });
+  await insertAlert(db, labelled('ACK', { team: ['db'] }, { state: 'acknowledged' }));
+  await insertAlert(db, labelled('FIRE', { team: ['db'] }));
+  await seedDeliveries(db, [
+    // The chat heard of ACK's episode before the silence; the pager (an escalation step) did not.
+    { ...deliveryRow('ACK'), destination: 'chat', status: 'delivered', attempts: 1 },
+    { ...deliveryRow('ACK'), destination: 'chat', status: 'muted', muted_by: 'silence:S1' },
+    { ...deliveryRow('ACK'), destination: 'pager', status: 'muted', muted_by: 'silence:S1' },
+    { ...deliveryRow('FIRE'), destination: 'pager', status: 'muted', muted_by: 'silence:S1' },
+  ]);
+  const state = await inTx(db, (tx) => muter.fresh(tx, T0)); // no silence any more: the mute has lifted
+  const page = await inTx(db, (tx) => liftMuted(tx, muter, state, 0, 10, T0));
+  assert.deepEqual([page.delivered, page.suppressed, [...page.woken].sort()], [2, 1, ['chat', 'pager']]);
+  const rows = await db.selectFrom('deliveries').select(['alert_id', 'destination', 'status']).where('status', '!=', 'delivered').orderBy('id').execute();
+  assert.deepEqual(rows.map((r) => [r.alert_id, r.destination, r.status]), [
+    ['ACK', 'chat', 'pending'],
+    ['ACK', 'pager', 'suppressed'],
+    ['FIRE', 'pager', 'pending'],
+  ]);
+});

@@ -59,6 +59,11 @@ const reachedRow = template<Target & { episode: number }, Pick<DeliveryRow, 'id'
     .limit(1),
 );
 
+/** Whether anything of this episode reached (or may have reached) the destination: an attempt was made. */
+export async function episodeReached(db: Executor, target: { destination: string; alertId: string; episode: number }): Promise<boolean> {
+  return (await reachedRow.run(db, target)).length > 0;
+}
+
 const skip = template<{ id: number; payload: string; now: number }>('skip delivery', (db, p) =>
   db.updateTable('deliveries').set({ status: 'skipped', payload: p('payload'), hint: 'resolved before delivery', updated_at: p('now') }).where('id', '=', p('id')),
 );
