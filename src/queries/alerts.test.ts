@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { capRows, failingEvent, failingKey, fillTemplate, groupKey, isResultKey, QUERY_SOURCE, resultEvents } from './alerts.ts';
+import { capRows, failingEvent, failingKey, fillTemplate, groupKey, isResultKey, QUERY_SOURCE, removedQueryEvents, resultEvents } from './alerts.ts';
 import type { QuerySpec } from './config.ts';
 
 const spec = (over: Partial<QuerySpec> = {}): QuerySpec => ({
@@ -92,4 +92,10 @@ test('the failure alert: firing after N failures with the last error, volatile c
   assert.deepEqual(f.volatile, ['consecutive_failures', 'last_error']);
   assert.equal(failingEvent(spec(), 'firing', 4, 'other').description, f.description, 'a further failure changes nothing sent');
   assert.equal(failingEvent(spec(), 'resolved', 0, undefined).status, 'resolved');
+});
+
+test('the open alerts of a query no longer configured are resolved, whatever their kind', () => {
+  const active = [{ dedup_key: 'gone', title: 'a' }, { dedup_key: 'gone:region=eu', title: 'b' }, { dedup_key: 'gone:failing', title: 'c' }, { dedup_key: 'kept:region=eu', title: 'd' }];
+  const events = removedQueryEvents(active, new Set(['kept']));
+  assert.deepEqual(events.map((e) => [e.dedupKey, e.status, e.title]), [['gone', 'resolved', 'a'], ['gone:region=eu', 'resolved', 'b'], ['gone:failing', 'resolved', 'c']]);
 });

@@ -110,3 +110,16 @@ export function failingEvent(spec: QuerySpec, status: 'firing' | 'resolved', fai
     volatile: ['consecutive_failures', 'last_error'],
   };
 }
+
+/** The query an alert of QUERY_SOURCE belongs to: its key up to the first `:` (query names have none). */
+export const queryOfKey = (dedupKey: string) => dedupKey.split(':', 1)[0]!;
+
+/**
+ * Resolves for the open alerts of queries no longer configured (removed, or renamed by a reload): nothing else would
+ * ever resolve them.
+ */
+export function removedQueryEvents(active: readonly ActiveAlert[], configured: ReadonlySet<string>): AlertEvent[] {
+  return active
+    .filter((a) => !configured.has(queryOfKey(a.dedup_key)))
+    .map((a) => ({ source: QUERY_SOURCE, dedupKey: a.dedup_key, status: 'resolved' as const, title: a.title, metadata: { query: queryOfKey(a.dedup_key), removed: true }, labels: { query: queryOfKey(a.dedup_key) } }));
+}

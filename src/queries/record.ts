@@ -26,7 +26,8 @@ export interface Recorded {
   enqueued: Set<string>;
 }
 
-export async function recordRun(tx: Tx, deps: IngestDeps, spec: QuerySpec, f: Finished): Promise<Recorded> {
+/** `alerts: false` records the run only: its query was removed from the config while it ran (its alerts were resolved). */
+export async function recordRun(tx: Tx, deps: IngestDeps, spec: QuerySpec, f: Finished, options: { alerts: boolean } = { alerts: true }): Promise<Recorded> {
   const o = f.outcome;
   const recorded = await finishRun(tx, f.runId, {
     status: o.ok ? 'ok' : o.kind === 'timeout' ? 'timeout' : 'failed',
@@ -36,7 +37,7 @@ export async function recordRun(tx: Tx, deps: IngestDeps, spec: QuerySpec, f: Fi
     truncated: o.ok && o.truncated,
     error: o.ok ? null : o.message.slice(0, 2000),
   });
-  if (!recorded) return { recorded, events: [], failures: 0, enqueued: new Set() };
+  if (!recorded || !options.alerts) return { recorded, events: [], failures: 0, enqueued: new Set() };
   const active = await activeQueryAlerts(tx);
   let events: AlertEvent[];
   let failures = 0;

@@ -4,7 +4,9 @@ import type { QueriesConfig, QuerySpec } from '../queries/config.ts';
 import { Connectors } from '../queries/databases/index.ts';
 import type { QueryOutcome } from '../queries/databases/types.ts';
 import { recordRun } from '../queries/record.ts';
-import { claimSlot, finishRun, interruptStale, lastSlots } from '../queries/runs-repo.ts';
+import { removedQueryEvents } from '../queries/alerts.ts';
+import { ingestWithin } from '../core/ingest.ts';
+import { activeQueryAlerts, claimSlot, finishRun, interruptStale, lastSlots } from '../queries/runs-repo.ts';
 import { storageUnavailable } from '../storage/unavailable.ts';
 import { dueSlot } from '../queries/schedule.ts';
 import { nextRunAt } from '../queries/view.ts';
@@ -42,15 +44,19 @@ export function queriesTask(o: QueriesTaskOptions): TimerTask {
   const jobs = new Map<string, Job>();
   /** The latest slot claimed per query; undefined until read at the start of a tenure. */
   let claimed: Map<string, number> | undefined;
+  /** The config whose removed queries' alerts were last resolved (once per tenure and per reload). */
+  let swept: QueriesConfig | undefined;
 
   const record = async (ctx: TimerContext, job: Job, woken: Set<string>): Promise<boolean> => {
     const f = job.finished!;
-    // The current definition if it still exists (a reload may have changed its title), else the one it ran with.
-    const spec = o.config().queries.find((q) => q.name === job.spec.name) ?? job.spec;
+    // The current definition if it still exists (a reload may have changed its title); a query removed meanwhile only
+    // gets its run recorded (its alerts were resolved when the reload was seen).
+    const current = o.config().queries.find((q) => q.name === job.spec.name);
+    const spec = current ?? job.spec;
     const finishedAt = job.startedAt + f.durationMs;
     let r;
     try {
-      r = await ctx.fenced((tx) => recordRun(tx, o.ingest, spec, { runId: job.runId, outcome: f.outcome, finishedAt, durationMs: f.durationMs }));
+      r = await ctx.fenced((tx) => recordRun(tx, o.ingest, spec, { runId: job.runId, outcome: f.outcome, finishedAt, durationMs: f.durationMs }, { alerts: current !== undefined }));
     } catch (e) {
       // Storage trouble: tried again at the next tick. Anything else would fail the same way for ever and hold up the
       // scheduler's other tasks each tick: after a few tries the run is recorded as failed, without its alerts.
@@ -99,6 +105,17 @@ export function queriesTask(o: QueriesTaskOptions): TimerTask {
         claimed = r.last;
       }
       const woken = new Set<string>();
+      if (swept !== config) {
+        const names = new Set(config.queries.map((q) => q.name));
+        const r = await ctx.fenced(async (tx) => {
+          const events = removedQueryEvents(await activeQueryAlerts(tx), names);
+          return { events, enqueued: events.length ? (await ingestWithin(tx, o.ingest, events)).enqueued : new Set<string>() };
+        });
+        if (!r) return undefined;
+        swept = config;
+        for (const d of r.enqueued) woken.add(d);
+        if (r.events.length) ctx.logger.info({ alerts: r.events.map((e) => e.dedupKey) }, 'alerts of queries no longer configured are resolved');
+      }
       for (const job of [...jobs.values()]) {
         if (job.finished && !(await record(ctx, job, woken))) return { woken };
       }
@@ -131,6 +148,7 @@ export function queriesTask(o: QueriesTaskOptions): TimerTask {
     async stop() {
       // A new tenure starts from the database: what was running here is marked interrupted then (never run twice).
       claimed = undefined;
+      swept = undefined;
       jobs.clear();
       // Not awaited beyond ending connections: a stop never waits for a query in flight (its run is interrupted).
       await connectors.closeAll();
