@@ -52,6 +52,8 @@ export const OPERATIONS = [
   'GET /v1/incident_statuses/{id}',
   'GET /v1/severities',
   'GET /v1/severities/{id}',
+  'GET /v2/heartbeat/{alert_source_config_id}/ping',
+  'POST /v2/heartbeat/{alert_source_config_id}/ping',
 ] as const;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startEmulator, type RunningEmulator } from './index.ts';
+import { vendored } from './schema.ts';
 import { call } from './test-client.ts';
 
 const SOURCE = { id: '01HSOURCEAAAAAAAAAAAAAAAAA', token: 'alert-source-token-0123456789' };
@@ -47,5 +48,18 @@ describe('heartbeat alert sources: GET|POST /v2/heartbeat/{id}/ping', () => {
     assert.deepEqual([h.id, h.ping_count], [HB.id, 0]);
     assert.equal((await call(emu.url, 'POST', '/_emulator/heartbeats', { body: { id: HB.id } })).status, 409);
     assert.equal((await call(emu.url, 'POST', '/_emulator/heartbeats', { body: { interval_seconds: 0 } })).status, 400);
+  });
+});
+
+describe('heartbeat ping as vendored', () => {
+  it('serves the operations as vendored from incident.io\'s schema: both methods, their declared answer, token and authorization', async () => {
+    for (const method of ['GET', 'POST'] as const) {
+      const op = vendored.operations[`${method} /v2/heartbeat/{alert_source_config_id}/ping`] as { parameters: { name: string; in: string }[]; responses: Record<string, unknown> } | undefined;
+      assert.ok(op, `${method} is vendored`);
+      assert.deepEqual(op.parameters.map((p) => `${p.in}:${p.name}`).sort(), ['header:authorization', 'path:alert_source_config_id', 'query:token']);
+      const viaQuery = await call(emu.url, method, `${pingPath}?token=${HB.token}`);
+      const viaHeader = await call(emu.url, method, pingPath, { bearer: HB.token });
+      for (const r of [viaQuery, viaHeader]) assert.ok(String(r.status) in op.responses, `${method}: ${r.status} is a declared answer (${Object.keys(op.responses).join(', ')})`);
+    }
   });
 });
