@@ -43,9 +43,12 @@ async function loopLagDuring<T>(work: Promise<T>): Promise<{ value: T; worstLagM
 }
 
 let pgUrl = '';
+/** The tables' owner: it may write, so only the read-only transaction stops it. */
+let ownerUrl = '';
 before(async () => {
   const fresh = await freshPostgres();
   cleanups.push(() => fresh.drop());
+  ownerUrl = fresh.url;
   const c = new pg.Client({ connectionString: fresh.url });
   await c.connect();
   await c.query(`create table orders (id bigint, region text, total numeric(10,2), at timestamptz, meta jsonb); create sequence s;
@@ -79,9 +82,9 @@ test('postgres: rows as JSON (int8 as numbers, timestamps as ISO), max_rows + 1 
   assert.deepEqual(count.rows, [{ region: 'eu', n: 25 }, { region: 'us', n: 25 }]);
 });
 
-test('postgres: read-only — writes and side effects are refused', async () => {
-  const db = connector('postgres', pgUrl);
-  for (const sql of ['select nextval(\'s\')', 'delete from orders', 'with d as (delete from orders returning *) select * from d']) {
+test('postgres: read-only — writes and side effects are refused, even for a role that may write', async () => {
+  const db = connector('postgres', ownerUrl);
+  for (const sql of ['select nextval(\'s\')', 'delete from orders', 'with d as (delete from orders returning *) select * from d', 'select 1; commit; delete from orders']) {
     const r = await db.run(sql, limits);
     assert.equal(r.ok, false, sql);
   }

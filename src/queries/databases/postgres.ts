@@ -52,7 +52,9 @@ export function postgresConnector(url: string): Connector {
         try {
           await client.query('BEGIN READ ONLY');
           await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(limits.timeoutMs))}`);
-          await client.query(`DECLARE tocsin_query NO SCROLL CURSOR FOR ${trimSql(sql)}`);
+          // The extended protocol takes one statement only: `select 1; commit; delete …` cannot leave the read-only
+          // transaction (the simple protocol would run all three).
+          await client.query({ text: `DECLARE tocsin_query NO SCROLL CURSOR FOR ${trimSql(sql)}`, queryMode: 'extended' } as pg.QueryConfig);
           const r = await client.query({ text: `FETCH FORWARD ${limits.maxRows + 1} FROM tocsin_query`, rowMode: 'array' });
           await client.query('ROLLBACK');
           release(false);
