@@ -4,6 +4,9 @@ import type { FieldProblem } from '../domain/errors.ts';
 import { allMatch, parseMatchers } from '../mute/matchers.ts';
 import { silenceView, type MuteService } from '../mute/service.ts';
 import { compileMatcher, type Matcher } from '../routing/matchers.ts';
+import type { Labels } from '../domain/labels.ts';
+import type { SilenceRow } from '../storage/schema.ts';
+import { activeAlertLabels } from '../storage/silences-repo.ts';
 import { adminHook } from './admin-auth.ts';
 import { ApiError, badRequest, notFound } from './errors.ts';
 import type { Gateway } from './gateway.ts';
@@ -60,6 +63,28 @@ function matchersOf(raw: z.infer<typeof matchersField>): Matcher[] {
   return out;
 }
 
+/** Active alerts read at most to count what each silence matches (the preview's bound). */
+const COUNT_SCAN = 100_000;
+
+/**
+ * How many active alerts each silence not yet expired matches now (the web UI's list): one read of the active alerts
+ * for the whole page, not one per silence. An expired silence gets null: it holds nothing.
+ */
+async function matchingCounts(gw: Gateway, rows: readonly SilenceRow[], now: number): Promise<Map<string, number>> {
+  const live = rows.filter((r) => silenceView(r, now).state !== 'expired');
+  const out = new Map<string, number>();
+  if (!live.length) return out;
+  const compiled = live.map((r) => ({ id: r.id, matchers: (JSON.parse(r.matchers) as { label: string; op: string; value: string }[]).map((m) => compileMatcher(m.label, m.op as Matcher['op'], m.value)) }));
+  for (const c of compiled) out.set(c.id, 0);
+  for (const a of await activeAlertLabels(gw.db, COUNT_SCAN)) {
+    const labels = JSON.parse(a.labels) as Labels;
+    for (const c of compiled) if (allMatch(c.matchers, labels)) out.set(c.id, out.get(c.id)! + 1);
+  }
+  return out;
+}
+
+const withCount = (view: ReturnType<typeof silenceView>, counts: Map<string, number>) => ({ ...view, matching_alerts: counts.get(view.id) ?? null });
+
 const serviceOf = (gw: Gateway): MuteService => {
   if (!gw.mute) throw new ApiError(503, 'unavailable', 'silences are not available yet: tocsin is starting');
   return gw.mute;
@@ -109,14 +134,16 @@ export function registerSilenceRoutes(app: FastifyInstance, gw: Gateway): void {
         if (!q.success) throw badRequest(problemsOf(q.error));
         const rows = await mute.list(q.data.state, q.data.limit);
         const now = mute.now();
-        return { silences: rows.map((r) => silenceView(r, now)) };
+        const counts = await matchingCounts(gw, rows, now);
+        return { silences: rows.map((r) => withCount(silenceView(r, now), counts)) };
       });
 
       api.get<{ Params: { id: string } }>('/silences/:id', async (request) => {
         const mute = serviceOf(gw);
         const row = await mute.get(request.params.id);
         if (!row) throw notFound(`silence ${request.params.id}`);
-        return { silence: silenceView(row, mute.now()) };
+        const now = mute.now();
+        return { silence: withCount(silenceView(row, now), await matchingCounts(gw, [row], now)) };
       });
 
       api.delete<{ Params: { id: string } }>('/silences/:id', async (request) => {

@@ -7,11 +7,17 @@
 let csrf = '';
 
 export class ApiError extends Error {
-  /** @param {number} status @param {string} code @param {string} message */
-  constructor(status, code, message) {
+  /** @param {number} status @param {string} code @param {string} message @param {any} [details] e.g. `{ problems: [{ field, message }] }` of a 400 */
+  constructor(status, code, message, details) {
     super(message);
     this.status = status;
     this.code = code;
+    this.details = details;
+  }
+
+  /** A 400's problems by field (`matchers`, `ends_at`…), to show each beside its input. @returns {{ field: string, message: string }[]} */
+  get problems() {
+    return Array.isArray(this.details?.problems) ? this.details.problems : [];
   }
 }
 
@@ -33,7 +39,7 @@ export async function api(method, path, body) {
   const res = await fetch(`/api/v1${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
   const data = res.headers.get('content-type')?.includes('json') ? await res.json() : {};
   if (!res.ok) {
-    const e = new ApiError(res.status, data?.error?.code ?? 'error', data?.error?.message ?? `HTTP ${res.status}`);
+    const e = new ApiError(res.status, data?.error?.code ?? 'error', data?.error?.message ?? `HTTP ${res.status}`, data?.error?.details);
     if (res.status === 401 && path !== '/session') onUnauthorized(e);
     throw e;
   }
@@ -42,6 +48,28 @@ export async function api(method, path, body) {
 
 export const get = (/** @type {string} */ path) => api('GET', path);
 export const post = (/** @type {string} */ path, /** @type {unknown} */ body = {}) => api('POST', path, body);
+export const del = (/** @type {string} */ path) => api('DELETE', path);
+
+/**
+ * The name this browser last gave (a silence's "created by", who acknowledged): a session is the admin token's, not a
+ * person's, so the name is remembered here for the next time, never sent anywhere by itself.
+ */
+const NAME_KEY = 'tocsin.name';
+export function myName() {
+  try {
+    return localStorage.getItem(NAME_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+/** @param {string} name */
+export function rememberName(name) {
+  try {
+    if (name.trim()) localStorage.setItem(NAME_KEY, name.trim());
+  } catch {
+    // Storage refused (private mode): the field is just empty next time.
+  }
+}
 
 /** @returns {Promise<{ open: true } | { open: false, code: string }>} whether this browser has a session open */
 export async function resume() {

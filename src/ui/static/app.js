@@ -6,13 +6,16 @@ import { alertPage, alertsPage } from './page-alerts.js';
 import { deliveriesPage } from './page-deliveries.js';
 import { destinationsPage } from './page-destinations.js';
 import { escalationsPage } from './page-escalations.js';
+import { heartbeatsPage } from './page-heartbeats.js';
 import { overviewPage } from './page-overview.js';
 import { routesPage } from './page-routes.js';
+import { silencePage, silencesPage } from './page-silences.js';
 import { sourcesPage } from './page-sources.js';
 
 /**
- * A page renders into <main> and may hand back `refresh`, called when the database changed (live updates).
- * @typedef {{ refresh?: () => Promise<void> }} Page
+ * A page renders into <main> and may hand back `refresh`, called when the database changed (live updates), and
+ * `stop`, called when another page replaces it (a timer of its own).
+ * @typedef {{ refresh?: () => Promise<void>, stop?: () => void }} Page
  * @typedef {(main: HTMLElement, params: string[], query: URLSearchParams) => Promise<Page | void>} Render
  */
 
@@ -23,6 +26,9 @@ const PAGES = [
   [/^alerts\/([^/]+)$/, 'Alert', alertPage, null],
   [/^deliveries$/, 'Deliveries', deliveriesPage, 'Deliveries'],
   [/^escalations$/, 'Escalations', escalationsPage, 'Escalations'],
+  [/^silences$/, 'Silences', silencesPage, 'Silences'],
+  [/^silences\/([^/]+)$/, 'Silence', silencePage, null],
+  [/^heartbeats$/, 'Heartbeats', heartbeatsPage, 'Heartbeats'],
   [/^destinations$/, 'Destinations', destinationsPage, 'Destinations'],
   [/^routes$/, 'Routes', routesPage, 'Routes'],
   [/^sources$/, 'Sources', sourcesPage, 'Sources'],
@@ -48,6 +54,7 @@ function renderNav() {
     h('button', { type: 'button', id: 'logout', onclick: async () => {
       await logout().catch(() => undefined);
       stopLive();
+      current?.stop?.();
       showLogin('You are logged out.');
     } }, 'Log out'));
   nav.hidden = false;
@@ -56,6 +63,8 @@ function renderNav() {
 async function render() {
   const path = pathOf();
   const found = PAGES.find(([re]) => re.test(path));
+  current?.stop?.();
+  current = undefined;
   renderNav();
   if (!found) {
     document.title = 'Not found · tocsin';
@@ -141,6 +150,9 @@ function showLogin(message) {
 
 whenUnauthorized((e) => {
   stopLive();
+  // A page's own timer must not read again (and show the login again over what is being typed).
+  current?.stop?.();
+  current = undefined;
   showLogin(e.code === 'session_expired' ? 'Your session has expired: log in again.' : 'Please log in.');
 });
 

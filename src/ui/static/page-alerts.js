@@ -1,6 +1,6 @@
 // @ts-check
 /** Alerts: the filtered list, and one alert's page (timeline, deliveries and attempts, labels, metadata, actions). */
-import { ApiError, get, post, qs, shownFailure } from './api.js';
+import { ApiError, get, myName, post, qs, shownFailure } from './api.js';
 import { badge, h, kv, link, note, outLink, replace, table, when } from './dom.js';
 import { deliveryRows } from './page-deliveries.js';
 import { escalatedText, escalationSteps } from './page-escalations.js';
@@ -56,7 +56,8 @@ export async function alertsPage(main, _params, query) {
 function transitionText(t, steps) {
   if (t.kind === 'escalated') return escalatedText(t, steps);
   const what = t.kind === 'created' ? 'fired' : t.kind === 'refired' ? 'fired again (new episode)' : t.kind;
-  return [h('strong', null, what), ` by ${t.actor}`, t.from ? ` (${t.from} → ${t.to})` : ` (${t.to})`, ` · episode ${t.episode}`];
+  const rearmed = t.kind === 'unacknowledged' && t.content?.steps_rearmed ? ` · ${t.content.steps_rearmed} escalation step(s) pending again` : '';
+  return [h('strong', null, what), ` by ${t.actor}`, t.from ? ` (${t.from} → ${t.to})` : ` (${t.to})`, ` · episode ${t.episode}`, rearmed];
 }
 
 /** @param {any} d @param {any} a */
@@ -76,8 +77,18 @@ function attemptText(d, a) {
 function mutedText(m) {
   const where = m.destinations?.length ? ` (${m.destinations.join(', ')})` : '';
   if (m.by === 'inhibition') return ['inhibited by alert ', link(`/ui/alerts/${encodeURIComponent(m.inhibited_by)}`, m.inhibited_by), where];
-  if (m.by === 'silence') return ['silenced by ', h('code', null, m.silence_id), where];
+  if (m.by === 'silence') return ['silenced by ', link(`/ui/silences/${encodeURIComponent(m.silence_id)}`, 'silence ', h('code', null, m.silence_id)), where];
   return [m.kind === 'active_time_intervals' ? `outside the time interval ${m.interval}` : `in the time interval ${m.interval}`, where];
+}
+
+/**
+ * Who acknowledged the alert's current episode: the actor of its last `acknowledged` transition (a name, or `api` /
+ * `link` when none was given).
+ * @param {any[]} transitions @param {any} a
+ */
+function ackedBy(transitions, a) {
+  const t = transitions.filter((x) => x.kind === 'acknowledged' && x.episode === a.episode).at(-1);
+  return t ? [' by ', h('strong', { id: 'acked-by' }, t.actor)] : null;
 }
 
 /** @type {import('./app.js').Render} */
@@ -94,14 +105,21 @@ export async function alertPage(main, [id]) {
       ...transitions.map((/** @type {any} */ t) => ({ at: t.at, cls: t.kind === 'escalated' ? 't-escalated' : 't-transition', content: transitionText(t, escalations) })),
       ...details.flatMap((x) => x.attempts.map((/** @type {any} */ at) => ({ at: at.at, cls: `t-${at.outcome}`, content: attemptText(x.delivery, at) }))),
     ].sort((x, y) => x.at.localeCompare(y.at));
-    /** @param {'acknowledge' | 'resolve'} action */
+    /** @param {'acknowledge' | 'unacknowledge' | 'resolve'} action */
     const act = (action) => async () => {
       try {
         const pending = escalations.filter((/** @type {any} */ e) => e.status === 'pending').length;
-        await post(`/alerts/${encodeURIComponent(a.id)}/${action}`);
+        // Who acts: the name this browser last gave (a silence's "created by"), else the API records `api`.
+        const by = myName();
+        await post(`/alerts/${encodeURIComponent(a.id)}/${action}`, action === 'resolve' || !by ? {} : { by });
         // The API cancels whatever is still pending when it acts; the table below, read again, shows which.
         const stopped = pending ? ' The escalation steps still pending are cancelled.' : '';
-        replace(status, note(action === 'resolve' ? `Resolved: the resolve is queued to every destination this alert went to.${stopped}` : `Acknowledged.${stopped}`, 'okay'));
+        const done = {
+          resolve: `Resolved: the resolve is queued to every destination this alert went to.${stopped}`,
+          acknowledge: `Acknowledged.${stopped}`,
+          unacknowledge: 'Unacknowledged: the alert is firing again, and the escalation steps the acknowledgement cancelled are pending again.',
+        }[action];
+        replace(status, note(done, 'okay'));
         await load();
       } catch (e) {
         if (!(e instanceof ApiError && e.status === 401)) replace(status, note(`${action} failed: ${e instanceof Error ? e.message : e}`, 'error'));
@@ -112,13 +130,14 @@ export async function alertPage(main, [id]) {
       h('h1', null, a.title),
       h('div', { class: 'actions' }, badge(a.state), badge(a.severity),
         h('button', { type: 'button', id: 'ack', onclick: act('acknowledge'), disabled: a.state !== 'firing' }, 'Acknowledge'),
+        a.state === 'acknowledged' ? h('button', { type: 'button', id: 'unack', onclick: act('unacknowledge') }, 'Unacknowledge') : null,
         h('button', { type: 'button', id: 'resolve', class: 'danger', onclick: act('resolve'), disabled: a.state === 'resolved' }, 'Resolve')),
       a.description ? h('pre', null, a.description) : null,
       kv({
         Source: a.source, 'Dedup key': h('code', null, a.dedup_key), 'incident.io key': h('code', null, a.incident_io_dedup_key), Episode: a.episode, Events: a.event_count,
         'Routed to': a.unrouted ? 'no route matched (unrouted)' : a.routed_to.join(', '), Created: when(a.created_at), Changed: when(a.updated_at),
         Muted: a.muted ? mutedText(a.muted) : undefined,
-        Acknowledged: a.acknowledged_at ? when(a.acknowledged_at) : undefined, Resolved: a.resolved_at ? when(a.resolved_at) : undefined,
+        Acknowledged: a.acknowledged_at ? [when(a.acknowledged_at), ackedBy(transitions, a)] : undefined, Resolved: a.resolved_at ? when(a.resolved_at) : undefined,
         Incident: incidents?.length ? incidents.map((/** @type {any} */ i, /** @type {number} */ n) => [n ? ', ' : '', i.permalink ? outLink(i.permalink, i.reference) : i.reference, ` (${i.destination}, episode ${i.episode})`]) : undefined,
         Link: a.source_url ? outLink(a.source_url) : undefined,
       }),
