@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest, RequestPayload } from 'fastify';
 import type { SourceConfig } from '../config/load.ts';
-import { collectMatches, LogRules } from '../logs/rules/engine.ts';
+import type { FieldProblem } from '../domain/errors.ts';
+import { LogsPool } from '../logs/pool/pool.ts';
+import { collectMatches, LogRules, type LogsOutcome } from '../logs/rules/engine.ts';
 import { readLogBody, skippedWarning } from '../sources/logs/body.ts';
 import { acceptsGzip, gunzipCapped, GZIP_EXPANSION } from '../sources/logs/gzip.ts';
 import type { LogsOptions } from '../logs/rules/config.ts';
@@ -13,6 +15,9 @@ import { storageUnavailable } from '../storage/unavailable.ts';
  * the body (gzip or not) is read as log events, matched against the source's rules and forgotten. The answer is a
  * 202 once any alert the request fired is committed; events that only add to an open alert's count wait for its
  * timer (src/logs/rules/engine.ts).
+ *
+ * A body of WORKER_MIN_CHARS or more is read on a worker thread (src/logs/pool/): its tally comes back and is applied
+ * here, with the same semantics; a worker that dies or hangs answers its requests 503, nothing of them counted.
  *
  * Nothing from a log line is ever logged here: a line may hold secrets. Failures are logged by source and rule name.
  */
@@ -38,9 +43,53 @@ export function logRulesOf(gw: Gateway, log: FastifyBaseLogger): LogRules {
   return e;
 }
 
-/** Stops the engine of a gateway, if one was made: its alerts' unsent counts go out now. */
+/**
+ * The worker threads of a gateway's logs sources, started by the first body that goes to them (a config without
+ * logs sources, or whose bodies are all small, never pays a thread's memory); as many as the largest `workers` asked.
+ */
+const pools = new WeakMap<Gateway, LogsPool>();
+function poolOf(gw: Gateway, log: FastifyBaseLogger, size: number): LogsPool {
+  let p = pools.get(gw);
+  if (!p) pools.set(gw, (p = new LogsPool({ size, log })));
+  else p.grow(size);
+  return p;
+}
+
+/**
+ * Below this many characters a body is read on the main thread: handing it to a worker and back costs more than
+ * reading it (measured: bench/logs.ts, docs/logs.md "Worker threads").
+ */
+export const WORKER_MIN_CHARS = 16 * 1024;
+
+/** Stops the engine of a gateway, if one was made: its alerts' unsent counts go out now; then its worker threads. */
 export async function stopLogRules(gw: Gateway): Promise<void> {
   await engines.get(gw)?.stop();
+  await pools.get(gw)?.close();
+  pools.delete(gw);
+}
+
+const encoder = new TextEncoder();
+
+/** A body read for its rules, on a worker thread or here: the counts `apply`/`applyTally` take, or a 400 or 503. */
+async function readForRules(gw: Gateway, request: FastifyRequest, source: SourceConfig & { options: LogsOptions }, text: string): Promise<
+  { ok: true; events: number; skipped: number; apply: (engine: LogRules) => Promise<LogsOutcome> } | { ok: false; problems: FieldProblem[] }
+> {
+  const options = source.options;
+  if (options.workers > 0 && text.length >= WORKER_MIN_CHARS) {
+    const answer = await poolOf(gw, request.server.log, options.workers).read(options, encoder.encode(text));
+    if (!answer.ok) {
+      gw.metrics.reject(source.name, answer.reason === 'unavailable' ? 503 : 500);
+      if (answer.reason === 'failed') throw new ApiError(500, 'internal', 'internal error; see the tocsin log');
+      throw new ApiError(503, 'unavailable', 'the thread reading this body ended before it was done (see the tocsin log); nothing of it was counted: retry', undefined, { 'retry-after': '1' });
+    }
+    const t = answer.tally;
+    if (!t.ok) return t;
+    return { ok: true, events: t.events, skipped: t.skipped, apply: (engine) => engine.applyTally(source, options, t) };
+  }
+  const collect = collectMatches(options);
+  const parsed = readLogBody(text, collect.add);
+  if (!parsed.ok) return parsed;
+  return { ok: true, events: parsed.events, skipped: parsed.skipped, apply: (engine) => engine.apply(source, options, collect.matched) };
 }
 
 /** For a logs source: a gzip body is inflated as it arrives, up to body_limit × GZIP_EXPANSION (gzip.ts says why). */
@@ -70,15 +119,14 @@ export async function handleLogs(gw: Gateway, request: FastifyRequest, reply: Fa
   const body = request.body;
   const text = body instanceof LogsText ? body.text : undefined;
   if (text === undefined) throw badRequest([{ field: '(body)', message: 'send log events as NDJSON, a JSON array or {"batch": [...]}' }]);
-  const collect = collectMatches(source.options);
-  const parsed = readLogBody(text, collect.add);
+  const parsed = await readForRules(gw, request, source, text);
   if (!parsed.ok) {
     gw.metrics.reject(source.name, 400);
     throw badRequest(parsed.problems);
   }
   let outcome;
   try {
-    outcome = await logRulesOf(gw, request.server.log).apply(source, source.options, collect.matched);
+    outcome = await parsed.apply(logRulesOf(gw, request.server.log));
   } catch (e) {
     gw.metrics.reject(source.name, storageUnavailable(e) ? 503 : 500);
     throw e;

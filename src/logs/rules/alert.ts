@@ -8,7 +8,7 @@ import type { RuleWindow } from './window.ts';
 const MISSING = '(none)';
 
 /** The values of a rule's `group_by` fields in an event, keyed as written (`m.region`); undefined without group_by. */
-export function groupOf(rule: Rule, event: LogEvent): Record<string, string> | undefined {
+export function groupOf(rule: Pick<Rule, 'groupBy'>, event: LogEvent): Record<string, string> | undefined {
   if (!rule.groupBy.length) return undefined;
   const out: Record<string, string> = {};
   for (const g of rule.groupBy) out[g.key] = valueText(fieldValue(event, g.path)) || MISSING;
@@ -16,7 +16,7 @@ export function groupOf(rule: Rule, event: LogEvent): Record<string, string> | u
 }
 
 /** The alert's dedup key within its logs source: `<rule>[:<group value>]` (several group_by fields joined by `:`). */
-export function dedupKeyOf(rule: Rule, group: Record<string, string> | undefined): string {
+export function dedupKeyOf(rule: Pick<Rule, 'name'>, group: Record<string, string> | undefined): string {
   return group ? `${rule.name}:${Object.values(group).join(':')}` : rule.name;
 }
 

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { SEVERITIES, type Severity } from '../../domain/alert.ts';
 import { compileQuery, compileQueries, queryProblem, type EventMatcher } from './lql.ts';
@@ -26,7 +27,13 @@ export interface LogsOptions {
   rules: readonly Rule[];
   /** Indexes into `rules` of the rules an event matches. */
   match: EventMatcher;
+  /** Worker threads that read this source's larger bodies (src/logs/pool/); 0: all on the main thread. */
+  workers: number;
 }
+
+/** `workers: auto`: one per core beyond the first (the main thread keeps HTTP and the database), at least one. */
+export const autoWorkers = (): number => Math.max(1, availableParallelism() - 1);
+export const MAX_WORKERS = 16;
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
 /** Without a threshold, a firing alert is updated at most once a minute (incident.io takes 120 events a minute per source). */
@@ -70,7 +77,12 @@ const rawRule = z
 
 /** `sources.<name>` of `type: logs`, beside type, token and body_limit. */
 export const logsOptions = z
-  .object({ rules: z.array(rawRule).max(MAX_RULES).default([]) })
+  .object({
+    rules: z.array(rawRule).max(MAX_RULES).default([]),
+    workers: z
+      .union([z.literal('auto'), z.number().int().min(0).max(MAX_WORKERS)], { errorMap: () => ({ message: `must be auto or a number of threads from 0 (none: bodies are read on the main thread) to ${MAX_WORKERS}` }) })
+      .default('auto'),
+  })
   .strict()
   .transform((o, ctx): LogsOptions => {
     const rules: Rule[] = [];
@@ -102,5 +114,5 @@ export const logsOptions = z
       });
     });
     if (rules.length !== o.rules.length) return z.NEVER;
-    return { rules, match: compileQueries(rules.map((r) => r.query)) };
+    return { rules, match: compileQueries(rules.map((r) => r.query)), workers: o.workers === 'auto' ? autoWorkers() : o.workers };
   });

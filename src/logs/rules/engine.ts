@@ -2,6 +2,7 @@ import type { SourceConfig } from '../../config/load.ts';
 import type { AlertEvent } from '../../domain/alert.ts';
 import type { LogEvent } from '../event.ts';
 import { dedupKeyOf, groupOf, ruleAlert } from './alert.ts';
+import type { RuleTally } from '../pool/protocol.ts';
 import type { LogsOptions, Rule } from './config.ts';
 import { render } from './template.ts';
 import { RuleWindow } from './window.ts';
@@ -108,7 +109,7 @@ export class LogRules {
         stat.lastMatchAt = now;
         let slot = single[i];
         if (!slot) {
-          slot = this.slotFor(source, rule, event);
+          slot = this.slotFor(source, rule, groupOf(rule, event));
           if (!slot) {
             full.add(rule.name);
             continue;
@@ -123,7 +124,12 @@ export class LogRules {
         }
       }
     }
-    const matched = matches.length;
+    return this.send(source, now, fired, touched, { matched: matches.length, full });
+  }
+
+  /** The fires of a request through the normal ingest (awaited: the 202 follows the commit), then every touched slot's timer. */
+  private async send(source: SourceConfig, now: number, fired: readonly { slot: Slot; taken: ReturnType<RuleWindow['take']> }[], touched: Set<Slot>, r: { matched: number; full: Set<string> }): Promise<LogsOutcome> {
+    const { matched, full } = r;
     let results: unknown[] = [];
     if (fired.length) {
       try {
@@ -137,6 +143,44 @@ export class LogRules {
     } else for (const s of touched) this.arm(s);
     const warnings = [...full].map((r) => `rule "${r}" has ${MAX_GROUPS} group values already: events of new values are counted but raise no alert until some resolve`);
     return { matched, results, warnings };
+  }
+
+  /**
+   * `apply` for a body a worker thread read (src/logs/pool/): the same counts, samples, fires and timers, from its
+   * tally per alert instead of the events. `now` is one instant for the whole request, so a window's outcome
+   * depends only on how many matches it gets: each is recorded in turn, the fire taking the title of the match that
+   * met the threshold, and fires are sent in the order their events came (as `apply` does).
+   */
+  async applyTally(source: SourceConfig, options: LogsOptions, tally: { matched: number; tallies: readonly RuleTally[] }): Promise<LogsOutcome> {
+    const now = this.deps.now();
+    const stats = this.statsOf(source.name, options);
+    const touched = new Set<Slot>();
+    const fired: { slot: Slot; taken: ReturnType<RuleWindow['take']>; order: number }[] = [];
+    const full = new Set<string>();
+    const rules = options.rules.length;
+    for (const { rule: i, groups } of tally.tallies) {
+      const rule = options.rules[i]!;
+      const stat = stats[i]!;
+      for (const g of groups) {
+        stat.matched += g.n;
+        stat.lastMatchAt = now;
+        const slot = this.slotFor(source, rule, g.group);
+        if (!slot) {
+          full.add(rule.name);
+          continue;
+        }
+        touched.add(slot);
+        const w = slot.window;
+        for (let k = 0; k < g.n; k++) {
+          if (w.record(now, () => g.samples[k]) !== 'fire') continue;
+          const at = Math.min(k, g.titles.length - 1);
+          w.title = g.titles[at]!;
+          fired.push({ slot, taken: w.take(now), order: g.at[at]! * rules + i });
+        }
+      }
+    }
+    fired.sort((a, b) => a.order - b.order);
+    return this.send(source, now, fired, touched, { matched: tally.matched, full });
   }
 
   /** Matches since start and the last match, per rule of a logs source (GET /api/v1/rules). */
@@ -170,8 +214,7 @@ export class LogRules {
     return rows;
   }
 
-  private slotFor(source: SourceConfig, rule: Rule, event: LogEvent): Slot | undefined {
-    const group = groupOf(rule, event);
+  private slotFor(source: SourceConfig, rule: Rule, group: Record<string, string> | undefined): Slot | undefined {
     const key = dedupKeyOf(rule, group);
     const k = slotKey(source.name, rule.name, key);
     let slot = this.slots.get(k);

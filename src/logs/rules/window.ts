@@ -57,6 +57,14 @@ export class RuleWindow {
    * The event is copied only while a sample is still wanted (copying costs).
    */
   match(now: number, event: LogEvent): 'fire' | 'pending' | 'held' {
+    return this.record(now, () => sampleOf(event));
+  }
+
+  /**
+   * `match` for a match read elsewhere (a worker thread, src/logs/pool/): `sample` gives its copy, already made, or
+   * undefined when none was kept for it; it is called only while a sample is still wanted.
+   */
+  record(now: number, sample: () => JsonObject | undefined): 'fire' | 'pending' | 'held' {
     const wasOpen = this.isOpen(now);
     this.lastMatchAt = now;
     if (!wasOpen) {
@@ -65,7 +73,10 @@ export class RuleWindow {
       if (now - this.tallySince > this.rule.windowMs) this.reset(now);
     }
     this.matched++;
-    if (this.samples.length < this.rule.sample) this.samples.push(sampleOf(event));
+    if (this.samples.length < this.rule.sample) {
+      const copy = sample();
+      if (copy) this.samples.push(copy);
+    }
     if (wasOpen) return 'pending';
     this.hits[this.next] = now;
     this.next = (this.next + 1) % this.hits.length;

@@ -1,0 +1,50 @@
+/**
+ * A body read for a rule set, as a tally per alert (protocol.ts): what a logs worker does with each request, so the
+ * main thread only applies the counts. Pure: no I/O, never throws on hostile input (readLogBody does not).
+ */
+import type { LogEvent } from '../event.ts';
+import { compileRuleSet, type RuleSetMatcher } from '../lql/index.ts';
+import { dedupKeyOf, groupOf } from '../rules/alert.ts';
+import { sampleOf } from '../rules/sample.ts';
+import { render } from '../rules/template.ts';
+import { readLogBody } from '../../sources/logs/body.ts';
+import { POSITIONS, type BodyTally, type GroupTally, type RuleSetSpec, type RuleTally } from './protocol.ts';
+
+export interface CompiledSpec {
+  spec: RuleSetSpec;
+  match: RuleSetMatcher;
+}
+
+export function compileSpec(spec: RuleSetSpec): CompiledSpec {
+  return { spec, match: compileRuleSet(spec.queries) };
+}
+
+export function tallyBody(rules: CompiledSpec, text: string): BodyTally {
+  const { spec, match } = rules;
+  const perRule: (Map<string, GroupTally> | undefined)[] = new Array(spec.rules.length);
+  let matched = 0;
+  let event: LogEvent;
+  const onHit = (i: number) => {
+    const rule = spec.rules[i]!;
+    let groups = perRule[i];
+    if (!groups) perRule[i] = groups = new Map();
+    const group = groupOf(rule, event);
+    const key = group ? dedupKeyOf({ name: '' }, group) : '';
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { ...(group ? { group } : {}), n: 0, titles: [], at: [], samples: [] }));
+    const k = g.n++;
+    if (k < rule.count && k < POSITIONS) {
+      g.titles.push(render(rule.title, event));
+      g.at.push(matched);
+    }
+    if (k < rule.count + rule.sample && k < POSITIONS && rule.sample > 0) g.samples.push(sampleOf(event));
+  };
+  const read = readLogBody(text, (e) => {
+    event = e;
+    if (match.forEachMatch(e, onHit)) matched++;
+  });
+  if (!read.ok) return read;
+  const tallies: RuleTally[] = [];
+  perRule.forEach((groups, rule) => groups && tallies.push({ rule, groups: [...groups.values()] }));
+  return { ok: true, events: read.events, skipped: read.skipped, matched, tallies };
+}
