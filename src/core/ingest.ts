@@ -6,13 +6,14 @@ import { labelsOf } from '../domain/labels.ts';
 import { contentOf, decide, mergeContent, type AlertContent, type IngestResultKind } from '../domain/lifecycle.ts';
 import { wellFormedEvent } from '../domain/normalize.ts';
 import { escalationSteps, route, type Route } from '../routing/routes.ts';
-import { findAlertsByIdentity, insertAlert, insertTransition, touchAlert, updateAlert } from '../storage/alerts-repo.ts';
+import { insertAlert, insertTransition, touchAlert, updateAlert } from '../storage/alerts-repo.ts';
 import type { EnqueueResult } from '../storage/deliveries-enqueue.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
 import { cancelEscalations } from '../storage/escalations-repo.ts';
 import { InsertBuffer } from '../storage/insert-buffer.ts';
 import type { AlertRow, Tx } from '../storage/schema.ts';
 import { Batcher } from './batching.ts';
+import { findCurrent, identity, loadKnown, type Known } from './known.ts';
 import { scheduleEscalations, withOncallWait } from './escalate.ts';
 import { enqueueFor, readList } from './outbox.ts';
 import { staleAt, timeToLive } from './ttl.ts';
@@ -76,39 +77,6 @@ interface Applied {
   enqueue: EnqueueResult[];
   destinations: readonly string[];
   unrouted?: AlertRow;
-}
-
-/** The alerts a batch touches, by `source \0 dedup_key`; kept current as the batch is applied in order. */
-type Known = Map<string, AlertRow>;
-const identity = (source: string, dedupKey: string) => `${source}\0${dedupKey}`;
-
-async function loadKnown(tx: Tx, held: InsertBuffer, events: readonly AlertEvent[]): Promise<Known> {
-  const bySource = new Map<string, string[]>();
-  for (const e of events) {
-    const keys = bySource.get(e.source);
-    const all = e.aliases?.length ? [e.dedupKey, ...e.aliases] : [e.dedupKey];
-    if (keys) keys.push(...all);
-    else bySource.set(e.source, all);
-  }
-  const known: Known = new Map();
-  for (const [source, keys] of bySource) for (const row of await findAlertsByIdentity(tx, source, keys, held)) known.set(identity(row.source, row.dedup_key), row);
-  return known;
-}
-
-/** The stored alert an event is about: by its key, else by an alias (then re-keyed, keeping its incident.io key). */
-async function findCurrent(tx: Tx, held: InsertBuffer, known: Known, event: AlertEvent): Promise<AlertRow | undefined> {
-  const current = known.get(identity(event.source, event.dedupKey));
-  if (current || !event.aliases?.length) return current;
-  for (const alias of event.aliases) {
-    const old = known.get(identity(event.source, alias));
-    if (!old) continue;
-    await updateAlert(tx, old.id, { dedup_key: event.dedupKey }, held);
-    known.delete(identity(event.source, alias));
-    const rekeyed = { ...old, dedup_key: event.dedupKey };
-    known.set(identity(event.source, event.dedupKey), rekeyed);
-    return rekeyed;
-  }
-  return undefined;
 }
 
 const union = (a: readonly string[], b: readonly string[]) => [...a, ...b.filter((d) => !a.includes(d))];
