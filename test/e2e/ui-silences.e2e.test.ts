@@ -32,7 +32,10 @@ before(async () => {
   emu = await Emulator.start();
   const dir = tempDir('tocsin-ui-silences-');
   const port = await freePort();
-  tocsin = await startTocsin(writeConfig(dir, gatewayConfig(emu, dir, port, { delivery: { poll_interval: '100ms', retry_base_delay: '100ms' } })), { port });
+  tocsin = await startTocsin(writeConfig(dir, gatewayConfig(emu, dir, port, {
+    delivery: { poll_interval: '100ms', retry_base_delay: '100ms' },
+    inhibit_rules: [{ source_matchers: ['alertname="NodeDown"'], target_matchers: ['alertname="HighLoad"'], equal: ['host'] }],
+  })), { port });
   ids.db1 = await ingest('Disk 93% full on db-1', 'disk-db-1', { team: 'storage', alertname: 'DiskFull' });
   ids.api = await ingest('API latency p99 above 1 s', 'api-p99', { team: 'web', alertname: 'Latency' });
   await waitFor('both delivered', async () => (await sent('disk-db-1')).length === 1 && (await sent('api-p99')).length === 1 || undefined, 10_000);
@@ -115,7 +118,7 @@ test('the silenced alert links its silence; Expire there and the held delivery g
   await page.getByRole('heading', { level: 1, name: 'Silence alertname="DiskFull" team=~"stor.*"' }).waitFor();
   const text = await page.locator('main').innerText();
   assert.match(text, /Created by\s+alice\s+Comment\s+disk swap, CHG-42/);
-  assert.match(text, /2 active alerts are held by it:/);
+  assert.match(text, /2 active alerts match it; what they send while it lasts is held:/);
   await checkPage('silence');
   await page.getByRole('button', { name: 'Expire' }).click();
   await page.getByText(/is expired: the alerts it held that still fire are delivered now/).waitFor();
@@ -141,6 +144,17 @@ test('Expire from the list: a pending silence (starts later) ends without ever h
   await page.getByText('None starting later.').waitFor();
   assert.equal((await api(`/silences/${r.body.silence.id}`)).body.silence.state, 'expired');
   assert.deepEqual(seen.errors, []);
+});
+
+test('an inhibited alert links the alert inhibiting it', async () => {
+  ids.node = await ingest('Node web-1 down', 'node-web-1', { alertname: 'NodeDown', host: 'web-1' });
+  ids.load = await ingest('Load high on web-1', 'load-web-1', { alertname: 'HighLoad', host: 'web-1' });
+  await waitFor('inhibited', async () => (await api(`/alerts/${ids.load}`)).body.alert.muted?.by === 'inhibition' || undefined, 10_000);
+  await page.goto(`${tocsin.url}/ui/alerts/${ids.load}`);
+  await page.getByRole('heading', { level: 1, name: 'Load high on web-1' }).waitFor();
+  assert.match(await page.locator('main dl').innerText(), new RegExp(`Muted\\s+inhibited by alert ${ids.node} \\(oncall\\)`));
+  await page.getByRole('link', { name: ids.node }).click();
+  await page.getByRole('heading', { level: 1, name: 'Node web-1 down' }).waitFor();
 });
 
 test('no secret — admin, source and destination tokens — is in any page or response the browser got', async () => {

@@ -39,7 +39,7 @@ function alertCell(hb) {
 /** @param {any} hb */
 function sourceCell(hb) {
   return [
-    hb.watchdog ? h('div', null, `Alertmanager ${hb.watchdog.alertname} from source `, h('code', null, hb.watchdog.source)) : h('div', { class: 'muted' }, 'pings to /heartbeat/', hb.name),
+    hb.watchdog ? h('div', null, `Alertmanager ${hb.watchdog.alertname} from source `, h('code', null, hb.watchdog.source)) : h('div', { class: 'muted' }, 'pinged over HTTP by the job'),
     hb.forward ? h('div', { class: hb.forward.last_error ? 'note error' : 'muted' }, 'forwarded to incident.io',
       hb.forward.last_forwarded_at ? [', last ', when(hb.forward.last_forwarded_at)] : ', not yet',
       hb.forward.last_error ? [': ', hb.forward.last_error] : null) : null,

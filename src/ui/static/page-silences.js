@@ -106,7 +106,7 @@ export async function silencePage(main, [id]) {
         'Created by': s.created_by, Comment: s.comment, Created: when(s.created_at),
       }),
       h('h2', null, 'Alerts it matches now'),
-      matched ? matchedAlerts(matched, s.state === 'active' ? 'are held by it' : 'would be held once it starts') : note('Expired: it holds nothing any more.'));
+      matched ? matchedAlerts(matched, s.state === 'active' ? 'match it; what they send while it lasts is held' : 'would be held once it starts') : note('Expired: it holds nothing any more.'));
   }
   try {
     await load();
