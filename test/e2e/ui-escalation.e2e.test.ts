@@ -103,12 +103,12 @@ test('the alert page: a pending step, then Acknowledge cancels it (shown after t
   await steps.waitFor();
   assert.match(await steps.innerText(), /1\s+1\s+in [23] min\s+3m after it fired\s+oncall\s+pending/);
   await checkPage('alert-escalation');
-  await page.getByRole('button', { name: 'Acknowledge' }).click();
+  await page.getByRole('button', { name: 'Acknowledge', exact: true }).click();
   await page.getByText('Acknowledged. The escalation steps still pending are cancelled.').waitFor();
   await waitFor('the step shows cancelled', async () => /oncall\s+cancelled acknowledged/.test(await steps.innerText()) || undefined);
   const detail = (await api(`/alerts/${ids.payments}`)).body;
   assert.deepEqual(detail.escalations.map((e: { status: string; reason: string }) => [e.status, e.reason]), [['cancelled', 'acknowledged']]);
-  assert.equal(await page.getByRole('button', { name: 'Acknowledge' }).isDisabled(), true);
+  assert.equal(await page.getByRole('button', { name: 'Acknowledge', exact: true }).isDisabled(), true);
 });
 
 test('Escalations page: pending steps soonest first with alert, due-in and destinations; updates live', async () => {

@@ -98,12 +98,12 @@ test('the alert page: timeline of transitions and attempts, deliveries with requ
   assert.match(text, /Incident\s+INC-\d+ \(incidents, episode 1\)/, 'the incident the incidents destination declared');
   await checkPage('alert');
 
-  await page.getByRole('button', { name: 'Acknowledge' }).click();
+  await page.getByRole('button', { name: 'Acknowledge', exact: true }).click();
   await page.getByText('Acknowledged.').waitFor();
   await main.getByText('acknowledged by api').waitFor();
   const id = page.url().split('/').pop()!;
   assert.equal((await api(`/alerts/${id}`)).body.alert.state, 'acknowledged');
-  assert.equal(await page.getByRole('button', { name: 'Acknowledge' }).isDisabled(), true);
+  assert.equal(await page.getByRole('button', { name: 'Acknowledge', exact: true }).isDisabled(), true);
 
   await page.getByRole('button', { name: 'Resolve' }).click();
   await page.getByText(/^Resolved: the resolve is queued/).waitFor();
