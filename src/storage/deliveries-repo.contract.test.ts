@@ -33,6 +33,7 @@ contract('finishDelivery writes the outcome given and leaves the rest (undefined
     response_excerpt: '{}',
     hint: null,
     latency_ms: 8,
+    muted_by: null,
   });
   await finishDelivery(db, b!, { status: 'dead', now: 4_000, error: 'refused' });
   const dead = await findDelivery(db, b!);
