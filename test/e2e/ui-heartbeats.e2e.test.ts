@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_TOKEN, APP_TOKEN, Emulator, freePort, gatewayConfig, http, startTocsin, tempDir, waitFor, writeConfig, type TocsinProcess } from '../harness.ts';
-import { axeViolations, launch, logIn, newPage, pageSteps, type Seen } from './ui-browser.ts';
+import { axeViolations, launch, logIn, newPage, pageSteps, screenshot, type Seen } from './ui-browser.ts';
 
 const ONCALL = { id: '01GW2G3V0S59R238FAHPDS1R80', token: 'oncall-source-token-0123456789' };
 const PAGER = { id: '01GW2G3V0S59R238FAHPDS1R81', token: 'pager-source-token-0123456789' };
@@ -109,11 +109,32 @@ test('the alert page: Acknowledge says who, Unacknowledge re-arms the escalation
   assert.ok(Date.parse(detail.escalations[0].due_at) > Date.now() + 60_000, 'at its original time, not at once');
   const unack = detail.transitions.at(-1);
   assert.deepEqual([unack.kind, unack.actor, unack.content.steps_rearmed], ['unacknowledged', 'alice', 1]);
-  assert.match(await page.locator('ol.timeline').innerText(), /unacknowledged by alice \(acknowledged → firing\) · episode 1 · 1 escalation step\(s\) pending again/);
+  // The note comes first, then the page is read again.
+  await page.locator('ol.timeline').getByText(/unacknowledged by alice \(acknowledged → firing\) · episode 1 · 1 escalation step\(s\) pending again/).waitFor();
   await page.getByRole('button', { name: 'Acknowledge', exact: true }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Acknowledge', exact: true }).isDisabled(), false);
   assert.equal(await page.getByRole('button', { name: 'Unacknowledge' }).count(), 0);
   assert.match(await page.getByRole('table', { name: 'Escalation steps of this alert' }).innerText(), /pager\s+pending/);
   assert.deepEqual(await axeViolations(page), []);
   assert.deepEqual(seen.errors, []);
+});
+
+test('dark mode: the Heartbeats and Silences pages pass axe too', async () => {
+  const dark = await newPage(browser, { dark: true });
+  try {
+    await logIn(dark.page, tocsin.url, ADMIN_TOKEN);
+    await dark.page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await dark.page.goto(`${tocsin.url}/ui/heartbeats`);
+    await dark.page.getByRole('table').waitFor();
+    assert.deepEqual(await axeViolations(dark.page), [], 'axe on heartbeats (dark)');
+    await dark.page.goto(`${tocsin.url}/ui/silences`);
+    await dark.page.getByRole('heading', { level: 2, name: 'New silence' }).waitFor();
+    await dark.page.getByRole('button', { name: 'Create silence' }).click();
+    await dark.page.locator('#s-comment-error').getByText(/say why/).waitFor();
+    assert.deepEqual(await axeViolations(dark.page), [], 'axe on silences with field errors (dark)');
+    await screenshot(dark.page, 'silences-dark');
+    assert.deepEqual(dark.seen.errors, []);
+  } finally {
+    await dark.context.close();
+  }
 });

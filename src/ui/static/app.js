@@ -75,7 +75,10 @@ async function render() {
   document.title = `${title} · tocsin`;
   replace(main, h('p', { class: 'muted' }, 'Loading…'));
   try {
-    current = await page(main, /** @type {string[]} */ (re.exec(path)?.slice(1) ?? []), new URLSearchParams(location.search));
+    const shown = await page(main, /** @type {string[]} */ (re.exec(path)?.slice(1) ?? []), new URLSearchParams(location.search));
+    // Left for another page while this one loaded: its timer (if any) must not outlive it.
+    if (pathOf() !== path) return shown?.stop?.();
+    current = shown;
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return;
     replace(main, h('h1', null, title), note(`Could not load this page: ${e instanceof Error ? e.message : String(e)}`, 'error'));
