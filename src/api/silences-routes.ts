@@ -17,14 +17,15 @@ const matcherObject = z
   .strict();
 const matchersField = z.union([z.string().min(1), z.array(z.union([z.string().min(1), matcherObject])).min(1, 'give at least one matcher')]);
 
-const duration = /^(\d+)(m|h|d)$/;
+/** Like amtool's: seconds for a short test, up to days (a week-long maintenance is 7d). */
+const duration = /^(\d+)(s|m|h|d)$/;
 const silenceBody = z
   .object({
     matchers: matchersField,
     starts_at: z.string().datetime({ offset: true }).optional(),
     ends_at: z.string().datetime({ offset: true }).optional(),
     /** Instead of ends_at: how long from starts_at, e.g. 2h. */
-    duration: z.string().regex(duration, 'must be a duration like 30m, 2h, 1d').optional(),
+    duration: z.string().regex(duration, 'must be a duration like 90s, 30m, 2h, 1d').optional(),
     created_by: z.string().trim().min(1, 'say who creates the silence').max(200),
     comment: z.string().trim().min(1, 'say why (a ticket, a maintenance)').max(2000),
   })
@@ -112,7 +113,7 @@ export function registerSilenceRoutes(app: FastifyInstance, gw: Gateway): void {
         if (b.data.ends_at) endsAt = Date.parse(b.data.ends_at);
         else if (b.data.duration) {
           const [, n, unit] = duration.exec(b.data.duration)!;
-          endsAt = startsAt + Number(n) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[unit as 'm'];
+          endsAt = startsAt + Number(n) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[unit as 'm'];
         } else throw badRequest([{ field: 'ends_at', message: 'say when the silence ends (ends_at, or duration such as 2h)' }]);
         if (endsAt <= startsAt) throw badRequest([{ field: 'ends_at', message: 'must be after starts_at' }]);
         if (endsAt <= now) throw badRequest([{ field: 'ends_at', message: 'is in the past: the silence would never be in force' }]);

@@ -34,7 +34,7 @@ export function registerSilenceCommand(program: Command): void {
   withAdmin(silence.command('add'))
     .description('create a silence, e.g. tocsin silence add alertname=~"Disk.*" team=storage --duration 2h --comment "disk swap"')
     .argument('<matchers...>', 'Alertmanager matchers: name=value, name!=value, name=~regex, name!~regex')
-    .option('--duration <d>', 'how long from the start: 30m, 2h, 1d (default 1h unless --end)')
+    .option('--duration <d>', 'how long from the start: 90s, 30m, 2h, 1d (default 1h unless --end)')
     .option('--start <time>', 'when it starts (ISO 8601; default now)')
     .option('--end <time>', 'when it ends (ISO 8601), instead of --duration')
     .requiredOption('--comment <text>', 'why (a ticket, a maintenance)')

@@ -146,7 +146,7 @@ export function silenceForm(created) {
     field('matchers', 'Matchers', matchers, 'Alertmanager syntax, one per line or comma-separated: name="value", name!="value", name=~"regex", name!~"regex". Every one must match.'),
     h('div', { class: 'row' },
       field('starts', 'Starts (empty: now)', starts),
-      field('duration', 'Duration', dur, '30m, 2h, 1d'),
+      field('duration', 'Duration', dur, '90s, 30m, 2h, 1d'),
       field('ends', 'Or ends at', ends, 'instead of the duration')),
     h('div', { class: 'row' },
       field('created_by', 'Created by', by),
