@@ -126,6 +126,7 @@ test('silences API: validation names the field, list by state, preview of the al
     [{ matchers: ['team="x"'], ends_at: inMs(-1000) }, 'ends_at'],
     [{ matchers: ['team="x"'], duration: '1h', created_by: '' }, 'created_by'],
     [{ matchers: ['team="x"'], duration: '1h', extra: 1 }, '(body)'],
+    [{ matchers: ['team="x"'], duration: '2 hours' }, 'duration'],
   ];
   for (const [body, field] of bad) {
     const r = await silence(t, body);
@@ -145,4 +146,8 @@ test('silences API: validation names the field, list by state, preview of the al
   assert.equal((await http('GET', `${t.url}/api/v1/silences/${later.body.silence.id}`, { token: ADMIN_TOKEN })).body.silence.comment, 'disk swap, CHG-42');
   assert.equal((await http('GET', `${t.url}/api/v1/silences/nope`, { token: ADMIN_TOKEN })).status, 404);
   assert.equal((await http('GET', `${t.url}/api/v1/silences`)).status, 401);
+  // Seconds too, as amtool takes them: a short silence to try things out.
+  const short = await silence(t, { matchers: ['team="nobody"'], duration: '90s' });
+  assert.equal(short.status, 201);
+  assert.equal(Date.parse(short.body.silence.ends_at) - Date.parse(short.body.silence.starts_at), 90_000);
 });
