@@ -10,7 +10,6 @@ import { loadAgain } from './config/origin.ts';
 import { ingest, type Routing } from './core/ingest.ts';
 import { actOnAlert, retryDelivery } from './core/manage.ts';
 import { ackService } from './ack/actions.ts';
-import { ackService } from './ack/actions.ts';
 import { rerouteActive } from './core/reroute.ts';
 import { thisProcess } from './cluster/holder.ts';
 import { clusterView } from './cluster/view.ts';
@@ -248,7 +247,6 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
       return r;
     },
     mute,
-    ack: ackService({ commits, clock, configured: () => routing.destinations, updatesOnAcknowledge: () => senders.updatingOnAcknowledge(), wake, settings: () => config.ack }),
     ack: ackService({ commits, clock, configured: () => routing.destinations, updatesOnAcknowledge: () => senders.updatingOnAcknowledge(), wake, settings: () => config.ack }),
     cluster: () => clusterView(db, holder),
     async ready() {
