@@ -68,15 +68,13 @@ export async function stopLogRules(gw: Gateway): Promise<void> {
   pools.delete(gw);
 }
 
-const encoder = new TextEncoder();
-
 /** A body read for its rules, on a worker thread or here: the counts `apply`/`applyTally` take, or a 400 or 503. */
 async function readForRules(gw: Gateway, request: FastifyRequest, source: SourceConfig & { options: LogsOptions }, text: string): Promise<
   { ok: true; events: number; skipped: number; apply: (engine: LogRules) => Promise<LogsOutcome> } | { ok: false; problems: FieldProblem[] }
 > {
   const options = source.options;
   if (options.workers > 0 && text.length >= WORKER_MIN_CHARS) {
-    const answer = await poolOf(gw, request.server.log, options.workers).read(options, encoder.encode(text));
+    const answer = await poolOf(gw, request.server.log, options.workers).read(options, text);
     if (!answer.ok) {
       gw.metrics.reject(source.name, answer.reason === 'unavailable' ? 503 : 500);
       if (answer.reason === 'failed') throw new ApiError(500, 'internal', 'internal error; see the tocsin log');

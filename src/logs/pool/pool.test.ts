@@ -133,7 +133,7 @@ for (const how of ['crash', 'exit', 'oom'] as const) {
 }
 
 test('a worker that hangs past hangMs is ended and replaced; its requests are answered unavailable', async (t) => {
-  const { pool, lines } = unruly(t, 300);
+  const { pool, lines } = unruly(t, 1500);
   const o = options([{ name: 'r', query: 'x' }]);
   const started = Date.now();
   assert.deepEqual(await pool.read(o, enc('hang')), { ok: false, reason: 'unavailable' });

@@ -3,7 +3,6 @@
  * structured clone. Nothing here is ever logged (samples and titles come from log lines, which may hold secrets).
  */
 import type { FieldProblem } from '../../domain/errors.ts';
-import type { JsonObject } from '../../domain/alert.ts';
 import type { Template } from '../rules/template.ts';
 
 /** What a worker needs of a rule to read a body for it: its query runs in the rule set, the rest shapes the tally. */
@@ -34,8 +33,13 @@ export interface GroupTally {
   titles: string[];
   /** The index (among the request's matching events) of the k-th match, same length as titles: the order of fires. */
   at: number[];
-  /** sampleOf the k-th match, for k < min(n, count + sample, POSITIONS); none when the rule keeps no sample. */
-  samples: JsonObject[];
+  /**
+   * The k-th match as JSON text, for k < min(n, count + sample, POSITIONS); none when the rule keeps no sample. Text,
+   * not objects: the main thread parses (and copies with sampleOf) only those a window still wants, which once an
+   * alert is open and has its samples is none; text crosses threads as one copy. An NDJSON line of at most
+   * MAX_LINE_SAMPLE characters is sent as it came; anything else as its sampleOf (at most MAX_SAMPLE_BYTES).
+   */
+  samples: string[];
 }
 
 export interface RuleTally {
@@ -51,9 +55,11 @@ export type BodyTally =
 export type ToWorker =
   | { type: 'rules'; spec: RuleSetSpec }
   | { type: 'drop'; id: number }
-  | { type: 'read'; seq: number; rules: number; body: Uint8Array };
+  | { type: 'read'; seq: number; rules: number; body: Uint8Array | string };
 
 export type FromWorker = { seq: number; tally: BodyTally } | { seq: number; failed: string };
 
 /** Matches per alert per request whose title/position/sample are kept (see GroupTally). */
 export const POSITIONS = 256;
+/** A longer line is sent as its sampleOf, so a huge line that many rules match is not copied many times. */
+export const MAX_LINE_SAMPLE = 4096;

@@ -8,7 +8,7 @@ import { dedupKeyOf, groupOf } from '../rules/alert.ts';
 import { sampleOf } from '../rules/sample.ts';
 import { render } from '../rules/template.ts';
 import { readLogBody } from '../../sources/logs/body.ts';
-import { POSITIONS, type BodyTally, type GroupTally, type RuleSetSpec, type RuleTally } from './protocol.ts';
+import { MAX_LINE_SAMPLE, POSITIONS, type BodyTally, type GroupTally, type RuleSetSpec, type RuleTally } from './protocol.ts';
 
 export interface CompiledSpec {
   spec: RuleSetSpec;
@@ -24,6 +24,7 @@ export function tallyBody(rules: CompiledSpec, text: string): BodyTally {
   const perRule: (Map<string, GroupTally> | undefined)[] = new Array(spec.rules.length);
   let matched = 0;
   let event: LogEvent;
+  let line: string | undefined;
   const onHit = (i: number) => {
     const rule = spec.rules[i]!;
     let groups = perRule[i];
@@ -37,10 +38,13 @@ export function tallyBody(rules: CompiledSpec, text: string): BodyTally {
       g.titles.push(render(rule.title, event));
       g.at.push(matched);
     }
-    if (k < rule.count + rule.sample && k < POSITIONS && rule.sample > 0) g.samples.push(sampleOf(event));
+    if (k < rule.count + rule.sample && k < POSITIONS && rule.sample > 0) {
+      g.samples.push(line !== undefined && line.length <= MAX_LINE_SAMPLE ? line : JSON.stringify(sampleOf(event)));
+    }
   };
-  const read = readLogBody(text, (e) => {
+  const read = readLogBody(text, (e, l) => {
     event = e;
+    line = l;
     if (match.forEachMatch(e, onHit)) matched++;
   });
   if (!read.ok) return read;

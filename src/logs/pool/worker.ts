@@ -23,7 +23,7 @@ port.on('message', (m: ToWorker) => {
     try {
       const rules = sets.get(m.rules);
       if (!rules) throw new Error(`rule set ${m.rules} was never sent to this worker`);
-      answer = { seq: m.seq, tally: tallyBody(rules, decoder.decode(m.body)) };
+      answer = { seq: m.seq, tally: tallyBody(rules, typeof m.body === 'string' ? m.body : decoder.decode(m.body)) };
     } catch (e) {
       answer = { seq: m.seq, failed: e instanceof Error ? e.constructor.name : 'unknown' };
     }

@@ -34,6 +34,7 @@ export interface LogsOptions {
 /** `workers: auto`: one per core beyond the first (the main thread keeps HTTP and the database), at least one. */
 export const autoWorkers = (): number => Math.max(1, availableParallelism() - 1);
 export const MAX_WORKERS = 16;
+const WORKERS_MESSAGE = `must be auto or a number of threads from 0 (none: bodies are read on the main thread) to ${MAX_WORKERS}`;
 
 const NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/i;
 /** Without a threshold, a firing alert is updated at most once a minute (incident.io takes 120 events a minute per source). */
@@ -80,7 +81,7 @@ export const logsOptions = z
   .object({
     rules: z.array(rawRule).max(MAX_RULES).default([]),
     workers: z
-      .union([z.literal('auto'), z.number().int().min(0).max(MAX_WORKERS)], { errorMap: () => ({ message: `must be auto or a number of threads from 0 (none: bodies are read on the main thread) to ${MAX_WORKERS}` }) })
+      .union([z.literal('auto'), z.number().int(WORKERS_MESSAGE).min(0, WORKERS_MESSAGE).max(MAX_WORKERS, WORKERS_MESSAGE)], { errorMap: () => ({ message: WORKERS_MESSAGE }) })
       .default('auto'),
   })
   .strict()

@@ -4,6 +4,7 @@ import type { LogEvent } from '../event.ts';
 import { dedupKeyOf, groupOf, ruleAlert } from './alert.ts';
 import type { RuleTally } from '../pool/protocol.ts';
 import type { LogsOptions, Rule } from './config.ts';
+import { sampleOf } from './sample.ts';
 import { render } from './template.ts';
 import { RuleWindow } from './window.ts';
 
@@ -38,6 +39,9 @@ interface Slot {
   armedFor?: number;
   flushing?: boolean;
 }
+
+/** A match a worker sent as JSON text (pool/protocol.ts), copied as `match` copies an event. */
+const sampleText = (text: string | undefined) => (text === undefined ? undefined : sampleOf(JSON.parse(text) as LogEvent));
 
 const slotKey = (source: string, rule: string, key: string) => `${source}\0${rule}\0${key}`;
 
@@ -172,7 +176,7 @@ export class LogRules {
         touched.add(slot);
         const w = slot.window;
         for (let k = 0; k < g.n; k++) {
-          if (w.record(now, () => g.samples[k]) !== 'fire') continue;
+          if (w.record(now, () => sampleText(g.samples[k])) !== 'fire') continue;
           const at = Math.min(k, g.titles.length - 1);
           w.title = g.titles[at]!;
           fired.push({ slot, taken: w.take(now), order: g.at[at]! * rules + i });

@@ -52,10 +52,11 @@ function tryParse(text: string): { ok: true; value: unknown } | { ok: false; mes
  * line (a line may itself be an array: its items are events). A line that is not JSON is the sender's mistake: a 400
  * naming the line, never a silent loss of the lines after it.
  *
- * `JSON.parse`, not Fastify's guarded parser: events are only matched (the predicates read own properties: event.ts)
+ * An NDJSON line that is one event comes with its text (a worker thread sends it back instead of a copy of the event:
+ * pool/tally.ts). `JSON.parse`, not Fastify's guarded parser: events are only matched (the predicates read own properties: event.ts)
  * and what is kept of them, the samples, is copied through `sampleOf` (sample.ts), which drops `__proto__`.
  */
-export function readLogBody(text: string, onEvent: (e: LogEvent) => void): LogBodyRead {
+export function readLogBody(text: string, onEvent: (e: LogEvent, line?: string) => void): LogBodyRead {
   const start = text.search(/\S/);
   if (start < 0) return { ok: false, problems: [{ field: '(body)', message: 'the body is empty; send NDJSON, a JSON array or {"batch": [...]}' }] };
   let events = 0;
@@ -83,7 +84,10 @@ export function readLogBody(text: string, onEvent: (e: LogEvent) => void): LogBo
     const parsed = tryParse(piece);
     if (!parsed.ok) return { ok: false, problems: [{ field: `(line ${line})`, message: `not JSON (${parsed.message}); send one JSON object per line, a JSON array or {"batch": [...]}` }] };
     if (Array.isArray(parsed.value)) skipped += collect(parsed.value, counted);
-    else if (isObject(parsed.value)) counted(parsed.value);
+    else if (isObject(parsed.value)) {
+      events++;
+      onEvent(parsed.value, piece);
+    }
     else skipped++;
   }
   return { ok: true, events, skipped };

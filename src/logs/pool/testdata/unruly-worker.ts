@@ -8,7 +8,7 @@ import type { FromWorker, ToWorker } from '../protocol.ts';
 const decoder = new TextDecoder();
 parentPort!.on('message', (m: ToWorker) => {
   if (m.type !== 'read') return;
-  const body = decoder.decode(m.body);
+  const body = typeof m.body === "string" ? m.body : decoder.decode(m.body);
   if (body === 'crash') throw new TypeError('boom');
   if (body === 'hang') for (;;);
   if (body === 'exit') process.exit(3);
