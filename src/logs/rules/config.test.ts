@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { logsOptions } from './config.ts';
+import { autoWorkers, logsOptions } from './config.ts';
 import { sampleOf, MAX_SAMPLE_BYTES } from './sample.ts';
 
 const issues = (rules: unknown[]) => {
@@ -55,4 +55,8 @@ test('a sample is plain, bounded JSON', () => {
   assert.equal(s.a, 1);
   const withProto = JSON.parse('{"__proto__": {"x": 1}, "message": "m"}') as Record<string, unknown>;
   assert.deepEqual(Object.keys(sampleOf(withProto)), ['message']);
+});
+
+test('workers: auto starts none on 2 or 3 cores (measured not to help there), cores − 1 from 4 up', () => {
+  assert.deepEqual([1, 2, 3, 4, 8].map((c) => autoWorkers(c)), [0, 0, 0, 3, 7]);
 });

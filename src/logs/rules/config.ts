@@ -31,8 +31,13 @@ export interface LogsOptions {
   workers: number;
 }
 
-/** `workers: auto`: one per core beyond the first (the main thread keeps HTTP and the database), at least one. */
-export const autoWorkers = (): number => Math.max(1, availableParallelism() - 1);
+/**
+ * `workers: auto`: one per core beyond the first (the main thread keeps HTTP and the database) from 4 cores up; none
+ * on 2 or 3. Measured on 2 cores (npm run bench:logs): a worker halves the main thread's CPU per event but raises the
+ * process's (parsing off the main thread costs more, and V8's collector threads compete for the same two cores), so
+ * end-to-end events/s did not rise (0.23–0.36 × baseline with one worker, 0.31 without) and RSS grew 30–40 MB.
+ */
+export const autoWorkers = (cores = availableParallelism()): number => (cores >= 4 ? cores - 1 : 0);
 export const MAX_WORKERS = 16;
 const WORKERS_MESSAGE = `must be auto or a number of threads from 0 (none: bodies are read on the main thread) to ${MAX_WORKERS}`;
 
