@@ -30,4 +30,5 @@ contract('an active alert whose time to live ran out is resolved and its resolve
     ['OLD', 'oncall', 'resolved'],
   ]);
   assert.equal((await run(db, T0 + 1)).resolved, 0, 'once');
+  assert.equal((await findAlert(db, 'DONE'))!.stale_at, null, 'a stray due time on a resolved alert is cleared, not read every tick');
 });

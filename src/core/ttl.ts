@@ -1,6 +1,6 @@
 import type { Labels } from '../domain/labels.ts';
 import { routeResolveAfter } from '../routing/routes.ts';
-import { staleAlerts } from '../storage/alerts-repo.ts';
+import { staleAlerts, updateAlert } from '../storage/alerts-repo.ts';
 import type { AlertRow, Tx } from '../storage/schema.ts';
 import type { Routing } from './ingest.ts';
 import { changeState } from './manage.ts';
@@ -36,6 +36,10 @@ export function staleAt(state: AlertRow['state'], lastEventAt: number, ttlMs: nu
 export async function resolveStale(tx: Tx, now: number, configured: ReadonlySet<string>, limit = 100): Promise<{ resolved: number; woken: Set<string> }> {
   const out = { resolved: 0, woken: new Set<string>() };
   for (const alert of await staleAlerts(tx, now, limit)) {
+    if (alert.state === 'resolved') {
+      await updateAlert(tx, alert.id, { stale_at: null }); // a stray due time must not come back every tick
+      continue;
+    }
     const silentMs = now - alert.last_event_at;
     const ttlMs = alert.stale_at! - alert.last_event_at;
     const { wake } = await changeState(tx, alert, 'resolve', now, configured, TTL_ACTOR, { reason: 'resolve_after', silent_ms: silentMs, resolve_after_ms: ttlMs });

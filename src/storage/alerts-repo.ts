@@ -115,18 +115,22 @@ export async function countAlertsByState(db: Executor): Promise<{ state: string;
  * Active alerts of `source` whose last event is at or before `before`, oldest first, locked for the scheduler that
  * resolves them (`resolve_after`); rows another transaction holds are taken next round.
  */
-/** Active alerts whose time to live ran out by `now`, most overdue first (the `alerts_stale_at` index). */
+/**
+ * Alerts whose time to live ran out by `now`, most overdue first. Only `stale_at` is constrained: with a state filter
+ * too, SQLite's planner took the state index and sorted every active alert; a resolve clears stale_at, so what comes
+ * back is active (the caller checks, and clears a stray one).
+ */
 export async function staleAlerts(db: Executor, now: number, limit: number): Promise<AlertRow[]> {
-  return forUpdateSkipLocked(
-    db,
-    db.selectFrom('alerts').selectAll().where('stale_at', '<=', now).where('state', 'in', ['firing', 'acknowledged']).orderBy('stale_at').limit(limit),
-  ).execute();
+  return staleAlertsQuery(db, now, limit).execute();
 }
+
+export const staleAlertsQuery = (db: Executor, now: number, limit: number) =>
+  forUpdateSkipLocked(db, db.selectFrom('alerts').selectAll().where('stale_at', '<=', now).orderBy('stale_at').limit(limit));
 
 /** The earliest time to live to run out, so the scheduler sleeps until then. */
 export async function nextStaleAt(db: Executor): Promise<number | undefined> {
-  // Walks the index from its smallest non-null entry; a resolved alert's stale_at is null, so this stops at once.
-  const r = await db.selectFrom('alerts').select('stale_at').where('stale_at', 'is not', null).where('state', 'in', ['firing', 'acknowledged']).orderBy('stale_at').limit(1).executeTakeFirst();
+  // The first entry of the partial index: a resolved alert's stale_at is null, so it is an active alert's.
+  const r = await db.selectFrom('alerts').select('stale_at').where('stale_at', 'is not', null).orderBy('stale_at').limit(1).executeTakeFirst();
   return r?.stale_at == null ? undefined : Number(r.stale_at);
 }
 

@@ -1,4 +1,4 @@
-import { type Kysely, type Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import { idColumn, idType } from './ids.ts';
 
 /** Migrations 0008_heartbeats to 0011_queries. Never edit a released one: add the next (see ../migrations.ts). */
@@ -72,7 +72,8 @@ export const migrations: Record<string, Migration> = {
       // scheduler reads the index in due order instead of one query per source. Set at each event and at each reload.
       await db.schema.alterTable('alerts').addColumn('event_ttl_ms', 'bigint').execute();
       await db.schema.alterTable('alerts').addColumn('stale_at', 'bigint').execute();
-      await db.schema.createIndex('alerts_stale_at').on('alerts').column('stale_at').execute();
+      // Partial: most alerts have no time to live (Alertmanager's resolve themselves), and cost this index nothing.
+      await db.schema.createIndex('alerts_stale_at').on('alerts').column('stale_at').where(sql.ref('stale_at'), 'is not', null).execute();
     },
     async down(db: Kysely<any>) {
       await db.schema.dropIndex('alerts_stale_at').execute();
