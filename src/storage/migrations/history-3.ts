@@ -106,4 +106,14 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropTable('query_runs').execute();
     },
   },
+  '0012_drop_alerts_stale': {
+    async up(db: Kysely<any>) {
+      // 0006's (source, state, last_event_at) served the per-source resolve_after scan, which 0010's stale_at replaced;
+      // kept, it cost every event a write to an index nothing reads (last_event_at moves on every repeat).
+      await db.schema.dropIndex('alerts_stale').execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.createIndex('alerts_stale').on('alerts').columns(['source', 'state', 'last_event_at']).execute();
+    },
+  },
 };
