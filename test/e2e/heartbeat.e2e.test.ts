@@ -67,8 +67,12 @@ test('a missed period fires (not before), routed with its labels; pings resume â
   // A fresh ping first: on a busy machine waiting for the resolve can outlast the 2 s period (then it is late again).
   assert.equal((await ping(t, 'nightly-etl')).status, 200);
   assert.equal((await list(t))[0].status, 'up');
-  const metrics = (await http('GET', `${t.url}/metrics`)).text;
-  assert.match(metrics, /^tocsin_heartbeat_up\{heartbeat="nightly-etl"\} 1$/m);
+  // The gauge is read from the database at scrape time (one read shared by a scrape's three gauges): poll a little
+  // rather than trust the first scrape after the ping (a CI run under load saw one stale scrape).
+  const metrics = await waitFor('up on /metrics', async () => {
+    const text = (await http('GET', `${t.url}/metrics`)).text;
+    return /^tocsin_heartbeat_up\{heartbeat="nightly-etl"\} 1$/m.test(text) ? text : undefined;
+  }, 1500, 100);
   assert.match(metrics, /^tocsin_heartbeat_last_ping_timestamp_seconds\{heartbeat="nightly-etl"\} \d+/m);
   // Silent again: a new episode (incident.io opens a new alert for it).
   await waitFor('the second miss', async () => (await events('tocsin:heartbeat:nightly-etl')).map((e) => e.status).join() === 'firing,resolved,firing', 6000);
