@@ -40,6 +40,8 @@ echo "$TOCSIN_TEST_POSTGRES"
 
 log "tests"
 # Unit tests beside the code, then end-to-end tests (real processes, real HTTP, the emulator).
-# Node 20's runner takes no glob patterns: bash expands them.
+# Node 20's runner takes no glob patterns: bash expands them. Its --test-timeout bounds each test file as a whole
+# (tests inside set their own): 10 minutes, so the longest file (the three-instance chaos test, ~60 s alone) has room
+# on a loaded machine and a hung file still ends the run.
 shopt -s globstar nullglob
-node --import tsx --test --test-concurrency=2 --test-timeout=180000 src/**/*.test.ts test/**/*.test.ts
+node --import tsx --test --test-concurrency=2 --test-timeout=600000 src/**/*.test.ts test/**/*.test.ts

@@ -112,20 +112,26 @@ test('three instances, 10,000 alerts, kill -9 of the sender twice: nothing lost,
   };
 
   const began = Date.now();
+  // Phases on stdout as they pass: if the run is cut by a timeout, the output still says where it stood.
+  const phase = (what: string) => console.log(`chaos: ${what} at ${Date.now() - began} ms`);
   const keys = Array.from({ length: ALERTS }, (_, i) => `k${i}`);
   await sendAll(keys.map((k, i) => ({ dedup_key: k, title: `alert ${i}`, severity: i % 10 === 0 ? 'critical' : 'warning' })));
   const ingestMs = Date.now() - began;
+  phase('10,000 alerts accepted');
   // Mid-storm: the sender dies while thousands are queued behind it.
   await waitFor('2,000 delivered', async () => (await emu.requests()).filter((r) => r.status === 202).length >= 2000, 60_000);
   await killSender();
+  phase(`2,000 delivered, instance ${kills[0]!.index} killed`);
   await sendAll(keys.filter((_, i) => i % 10 < 3).map((k, i) => ({ dedup_key: k, title: `alert ${k} updated ${i}` })));
   // The next sender dies while resolves come in (after the first victim is back).
   await waitFor('the first victim back', () => instances.every((i) => i.t), 20_000);
+  phase('updates accepted, the first victim back');
   const resolved = keys.filter((_, i) => i % 2 === 0);
   await sendAll(
     resolved.map((k) => ({ dedup_key: k, title: model.get(`app:${k}`)!.title, status: 'resolved' })),
     { afterFraction: 0.5, run: killSender },
   );
+  phase(`resolves accepted, instance ${kills[1]!.index} killed on the way`);
 
   const final = await waitFor(
     'incident.io to match every sender',
@@ -133,10 +139,11 @@ test('three instances, 10,000 alerts, kill -9 of the sender twice: nothing lost,
       const alerts = await emu.alerts();
       return mismatches(model, alerts).length === 0 ? alerts : undefined;
     },
-    Number(process.env.CHAOS_WAIT_MS ?? 300_000),
+    Number(process.env.CHAOS_WAIT_MS ?? 240_000),
     2000,
   ).catch(async (e) => {
     const m = mismatches(model, await emu.alerts());
+    phase(`still ${m.length} mismatches`);
     if (process.env.CHAOS_KEEP) (await import('node:fs')).writeFileSync('/tmp/chaos-requests.json', JSON.stringify(await emu.requests()));
     throw new Error(`${(e as Error).message}: ${m.length} mismatches, e.g. ${JSON.stringify(m.slice(0, 3))}`);
   });
