@@ -14,7 +14,9 @@ import { RetryAfterCap } from './overlong-waits.ts';
 import type { OutcomeSubscriber } from './outcome-events.ts';
 import { recordOutcome } from './record.ts';
 import { senderLease } from './sender-lease.ts';
-import { backoffMs, DEFAULT_MAX_RETRY_AFTER_MS, STORAGE_BACKOFF, type BackoffOptions } from './retry-policy.ts';
+import { OutageGate } from './outage.ts';
+import { persistUntilStored } from './persist.ts';
+import { backoffMs, DEFAULT_MAX_RETRY_AFTER_MS, formatDuration, STORAGE_BACKOFF, type BackoffOptions } from './retry-policy.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { Waits } from './waits.ts';
 
@@ -69,6 +71,7 @@ export class DestinationWorker {
   private running = false;
   private inFlight = new Set<Promise<void>>();
   private pausedUntil = 0;
+  private readonly outage: OutageGate;
   private loop: Promise<void> | undefined;
   /** stop() ends every wait, the storage backoffs of sends still in flight too. */
   private readonly waits = new Waits();
@@ -81,6 +84,7 @@ export class DestinationWorker {
   constructor(private readonly o: WorkerOptions) {
     this.destination = o.destination;
     this.retryAfterCap = new RetryAfterCap(o.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS, o.logger);
+    this.outage = new OutageGate(() => this.o.backoff, o.random);
     this.lease = senderLease({
       db: o.db,
       commits: o.commits,
@@ -143,27 +147,10 @@ export class DestinationWorker {
     await this.destination.close?.();
   }
 
-  /**
-   * Runs `work` until it succeeds, backing off while storage fails. Gives up only when the worker is stopping;
-   * whatever was not written then is redone from the database after the restart.
-   */
-  private async persist<T>(what: string, fields: object, work: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> {
-    const { logger } = this.o;
-    for (let failures = 1; ; failures++) {
-      try {
-        const value = await work();
-        if (failures > 1) logger.info({ destination: this.name, ...fields, failures: failures - 1 }, `${what}: storage is back`);
-        return { ok: true, value };
-      } catch (e) {
-        if (!this.running) {
-          logger.warn({ err: e, destination: this.name, ...fields }, `${what} failed while stopping; the delivery stays in flight and is sent again (same key) after the restart`);
-          return { ok: false };
-        }
-        const retryInMs = backoffMs(failures, this.o.random, STORAGE_BACKOFF);
-        logger.error({ err: e, destination: this.name, ...fields, failures, retry_in_ms: retryInMs }, `${what} failed; retrying`);
-        await this.waits.nap(retryInMs);
-      }
-    }
+  /** `work` until storage takes it (persist.ts); gives up only when the worker is stopping. */
+  private persist<T>(what: string, fields: object, work: () => Promise<T>): Promise<{ ok: true; value: T } | { ok: false }> {
+    const { logger, random } = this.o;
+    return persistUntilStored({ what, fields: { destination: this.name, ...fields }, work, logger, random, running: () => this.running, nap: (ms) => this.waits.nap(ms) });
   }
 
   /**
@@ -207,7 +194,8 @@ export class DestinationWorker {
           await this.waits.sleep(this.pausedUntil - now);
           continue;
         }
-        const free = this.o.concurrency - this.inFlight.size;
+        // A destination that is down gets one row at a time (outage.ts).
+        const free = this.outage.down ? (this.inFlight.size ? 0 : 1) : this.o.concurrency - this.inFlight.size;
         if (free <= 0) {
           await Promise.race([...this.inFlight, this.waits.sleep(this.o.pollIntervalMs)]);
           continue;
@@ -245,6 +233,18 @@ export class DestinationWorker {
         logger.error({ err: e, destination: this.name, failures, retry_in_ms: retryInMs }, 'delivery loop cannot use storage; retrying');
         await this.waits.sleep(retryInMs);
       }
+    }
+  }
+
+  private noteOutage(outcome: SendOutcome, started: number, now: number): void {
+    const change = this.outage.observe(outcome, started, now);
+    const fields = { destination: this.name };
+    if (change.kind === 'down') {
+      this.pausedUntil = Math.max(this.pausedUntil, now + change.pauseMs);
+      if (change.first) this.o.logger.warn({ ...fields, error: outcome.kind === 'retry' ? outcome.error : undefined }, 'destination unreachable: one delivery at a time until it answers; the others wait in the queue');
+    } else if (change.kind === 'up') {
+      this.o.logger.warn({ ...fields, down_for: formatDuration(change.downForMs) }, 'destination answers again: sending the queue');
+      this.wake();
     }
   }
 
@@ -289,6 +289,7 @@ export class DestinationWorker {
       this.bucket!.drain();
       this.pausedUntil = Math.max(this.pausedUntil, now + (retryAfter?.waitMs ?? 1000));
     }
+    this.noteOutage(outcome, started, now);
     // The send happened: its outcome must reach the database, however long storage takes to come back — unless
     // another instance took the destination over meanwhile: it put the row back in the queue and sends it again.
     const { maxRetryAgeMs, backoff, random } = this.o;
