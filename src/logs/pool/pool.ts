@@ -55,6 +55,8 @@ interface Member {
   known: Set<number>;
   dead: boolean;
   online: boolean;
+  /** What the thread threw, kept for its 'exit' (see start()). */
+  thrown?: Error;
 }
 
 let nextSetId = 1;
@@ -155,8 +157,10 @@ export class LogsPool {
         p.resolve({ ok: false, reason: 'failed' });
       }
     });
-    worker.on('error', (e: Error) => this.fail(m, 'crashed', e));
-    worker.on('exit', (code) => this.fail(m, 'exited', undefined, code));
+    // A thrown error arrives on the worker's internal port, and may overtake answers the thread posted just before
+    // it: failing then would answer those requests 503. 'exit' follows, after Node delivered every posted message.
+    worker.on('error', (e: Error) => (m.thrown = e));
+    worker.on('exit', (code) => this.fail(m, m.thrown ? 'crashed' : 'exited', m.thrown, code));
     return m;
   }
 
