@@ -40,6 +40,12 @@ export class Metrics implements DeliveryObserver, StormObserver {
     registers: [this.registry],
   });
   private readonly takeovers = new Counter({ name: 'tocsin_destination_takeovers_total', help: "Times this instance took a destination's lease over from another holder that stopped renewing it or died", labelNames: ['destination'], registers: [this.registry] });
+  private readonly down = new Gauge({
+    name: 'tocsin_destination_down',
+    help: 'Whether the destination is down as this instance sends to it (1): refused, reset, timed out or 5xx; probed with one delivery at a time until it answers',
+    labelNames: ['destination'],
+    registers: [this.registry],
+  });
   readonly queueDepth: Gauge;
 
   constructor(collectQueue: () => Promise<{ destination: string; status: string; n: number }[]>) {
@@ -95,6 +101,10 @@ export class Metrics implements DeliveryObserver, StormObserver {
   senderState(destination: string, held: boolean, tookOver: boolean): void {
     this.sending.set({ destination }, held ? 1 : 0);
     if (tookOver) this.takeovers.inc({ destination });
+  }
+
+  destinationDown(destination: string, down: boolean): void {
+    this.down.set({ destination }, down ? 1 : 0);
   }
 
   rateLimitWait(destination: string, ms: number): void {

@@ -15,8 +15,9 @@ import type { OutcomeSubscriber } from './outcome-events.ts';
 import { recordOutcome } from './record.ts';
 import { senderLease } from './sender-lease.ts';
 import { OutageGate } from './outage.ts';
+import { tellOutage } from './outage-log.ts';
 import { persistUntilStored } from './persist.ts';
-import { backoffMs, DEFAULT_MAX_RETRY_AFTER_MS, formatDuration, STORAGE_BACKOFF, type BackoffOptions } from './retry-policy.ts';
+import { backoffMs, DEFAULT_MAX_RETRY_AFTER_MS, STORAGE_BACKOFF, type BackoffOptions } from './retry-policy.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { Waits } from './waits.ts';
 
@@ -25,6 +26,8 @@ export interface DeliveryObserver {
   rateLimitWait(destination: string, ms: number): void;
   /** This instance became (or stopped being) the destination's sender; `tookOver`: from a holder that failed. */
   senderState?(destination: string, held: boolean, tookOver: boolean): void;
+  /** The destination stopped answering (outage.ts), or answers again. */
+  destinationDown?(destination: string, down: boolean): void;
 }
 
 export interface WorkerOptions {
@@ -107,6 +110,7 @@ export class DestinationWorker {
   async start(): Promise<void> {
     this.running = true;
     this.waits.reset();
+    this.o.observer.destinationDown?.(this.name, this.outage.down);
     this.loop = this.run();
   }
 
@@ -237,15 +241,9 @@ export class DestinationWorker {
   }
 
   private noteOutage(outcome: SendOutcome, started: number, now: number): void {
-    const change = this.outage.observe(outcome, started, now);
-    const fields = { destination: this.name };
-    if (change.kind === 'down') {
-      this.pausedUntil = Math.max(this.pausedUntil, now + change.pauseMs);
-      if (change.first) this.o.logger.warn({ ...fields, error: outcome.kind === 'retry' ? outcome.error : undefined }, 'destination unreachable: one delivery at a time until it answers; the others wait in the queue');
-    } else if (change.kind === 'up') {
-      this.o.logger.warn({ ...fields, down_for: formatDuration(change.downForMs) }, 'destination answers again: sending the queue');
-      this.wake();
-    }
+    const said = tellOutage(this.outage.observe(outcome, started, now), outcome, this.name, this.o.logger, this.o.observer);
+    if (said.pauseMs) this.pausedUntil = Math.max(this.pausedUntil, now + said.pauseMs);
+    if (said.up) this.wake();
   }
 
   private async deliver(row: DeliveryRow): Promise<void> {

@@ -15,6 +15,8 @@ after(async () => {
   for (const c of cleanups.reverse()) await c().catch(() => undefined);
 });
 
+const downGauge = async (url: string) => /^tocsin_destination_down\{destination="oncall"\} (\d)/m.exec((await http('GET', `${url}/metrics`)).text)?.[1];
+
 const attempts = async (url: string) => {
   const text = (await http('GET', `${url}/metrics`)).text;
   let n = 0;
@@ -37,6 +39,7 @@ for (const spec of [{ mode: 'refuse' }, { mode: 'status', status: 503 }]) {
     const down = await http('POST', `${emu.url}/_emulator/outage`, { body: { duration_ms: OUTAGE_MS, ...spec } });
     assert.equal(down.status, 201, down.text);
     const endsAt = Date.parse(down.body.outage.ends_at);
+    assert.equal(await downGauge(tocsin.url), '0', 'the gauge is there before anything failed');
     const before = await attempts(tocsin.url);
     for (let i = 0; i < ALERTS; i += 100) {
       const batch = Array.from({ length: 100 }, (_, j) => ({ dedup_key: `k${i + j}`, title: `alert ${i + j}` }));
@@ -44,6 +47,7 @@ for (const spec of [{ mode: 'refuse' }, { mode: 'status', status: 503 }]) {
     }
     await waitFor('incident.io to be back', async () => (await http('GET', `${emu.url}/_emulator/status`)).body.outage === null, OUTAGE_MS + 5000, 100);
     const during = (await attempts(tocsin.url)) - before;
+    assert.equal(await downGauge(tocsin.url), '1', 'tocsin_destination_down while no probe has got through');
     // Without the gate every queued row is tried once (≥ 600). With it: the sends in flight when it went down, then
     // probes 0.2, 0.4, 0.8, 1.6, 2 s apart.
     assert.ok(during <= 8 + 10, `${during} attempts while incident.io was down`);
@@ -57,6 +61,7 @@ for (const spec of [{ mode: 'refuse' }, { mode: 'status', status: 503 }]) {
     assert.equal(all.length, ALERTS);
     // Noticed within one probe pause (≤ retry_max_delay, 2 s), then the queue at full speed.
     assert.ok(caughtUpMs < 10_000, `caught up ${caughtUpMs} ms after incident.io was back`);
+    assert.equal(await downGauge(tocsin.url), '0', 'tocsin_destination_down back to 0');
     const lines = (re: RegExp) => output.filter((l) => re.test(l)).length;
     assert.equal(lines(/destination unreachable: one delivery at a time/), 1, 'one line when it went down');
     assert.equal(lines(/destination answers again/), 1, 'one line when it came back');
