@@ -110,9 +110,14 @@ function jsonOrSequence(scope: FastifyInstance) {
 
 type TextParser = (request: FastifyRequest, body: string, done: (err: Error | null, body?: unknown) => void) => void;
 
-/** A logs source's body is kept as text, read by its own path (logs-ingest.ts); every other source's is parsed here. */
-function logsAsText(parser: TextParser): TextParser {
-  return (request, body, done) => (isLogsSource(request.tocsinSource) ? done(null, new LogsText(body)) : parser(request, body, done));
+type BytesParser = (request: FastifyRequest, body: Buffer, done: (err: Error | null, body?: unknown) => void) => void;
+
+/**
+ * Bodies are read as bytes: a logs source's are kept so, read by its own path without one string of the whole body
+ * (logs-ingest.ts, sources/logs/body-bytes.ts); every other source's is decoded and parsed here.
+ */
+function logsAsText(parser: TextParser): BytesParser {
+  return (request, body, done) => (isLogsSource(request.tocsinSource) ? done(null, new LogsText(body)) : parser(request, body.toString('utf8'), done));
 }
 
 /** Names the limit and the key that sets it; `length` is left out for a chunked body, stopped as it passed the limit. */
@@ -199,11 +204,11 @@ export function registerIngestRoutes(app: FastifyInstance, gw: Gateway, sns: Sns
   };
 
   app.register(async (scope) => {
-    scope.addContentTypeParser('text/plain', { parseAs: 'string' }, logsAsText(jsonInPlainText(scope)));
+    scope.addContentTypeParser('text/plain', { parseAs: 'buffer' }, logsAsText(jsonInPlainText(scope)));
     // Fluent Bit's json_lines says application/x-ndjson (since 3.0) or application/json (before): both are read.
     scope.removeContentTypeParser('application/json');
-    scope.addContentTypeParser('application/json', { parseAs: 'string' }, logsAsText(jsonOrSequence(scope)));
-    scope.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/json-seq'], { parseAs: 'string' }, logsAsText(jsonOrSequence(scope)));
+    scope.addContentTypeParser('application/json', { parseAs: 'buffer' }, logsAsText(jsonOrSequence(scope)));
+    scope.addContentTypeParser(['application/x-ndjson', 'application/jsonl', 'application/json-seq'], { parseAs: 'buffer' }, logsAsText(jsonOrSequence(scope)));
     const options = { bodyLimit: NO_FASTIFY_LIMIT, onRequest: authenticate, preParsing: limitChunked };
     for (const url of INGEST_ROUTES) scope.post(url, options, handle);
   });

@@ -36,7 +36,7 @@ function fromDocument(doc: unknown, onEvent: (e: LogEvent) => void): number {
   return 1;
 }
 
-function tryParse(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
+export function tryParse(text: string): { ok: true; value: unknown } | { ok: false; message: string } {
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (e) {
@@ -72,25 +72,56 @@ export function readLogBody(text: string, onEvent: (e: LogEvent, line?: string) 
       return { ok: true, events, skipped };
     }
   }
+  return readLines(text.length, (from, to) => text.slice(from, to), (from) => text.indexOf('\n', from), onEvent);
+}
+
+/**
+ * The NDJSON reading of a body, over its text or its bytes (body-bytes.ts): each line is cut out by `slice` (where
+ * `newline` finds the next line break), parsed, and its events given to `onEvent`. `first` is line 1 already parsed.
+ */
+export function readLines(
+  length: number,
+  slice: (from: number, to: number) => string,
+  newline: (from: number) => number,
+  onEvent: (e: LogEvent, line?: string) => void,
+  first?: { value: unknown; piece: string; next: number },
+): LogBodyRead {
+  let events = 0;
   let skipped = 0;
+  const counted = (e: LogEvent) => {
+    events++;
+    onEvent(e);
+  };
+  const take = (value: unknown, piece: string) => {
+    if (Array.isArray(value)) skipped += collect(value, counted);
+    else if (isObject(value)) {
+      events++;
+      onEvent(value, piece);
+    } else skipped++;
+  };
   let line = 0;
-  for (let at = 0; at < text.length; ) {
-    const nl = text.indexOf('\n', at);
-    const end = nl < 0 ? text.length : nl;
+  let at = 0;
+  if (first) {
+    line = 1;
+    at = first.next;
+    take(first.value, first.piece);
+  }
+  while (at < length) {
+    const nl = newline(at);
+    const end = nl < 0 ? length : nl;
     line++;
-    const piece = text.slice(at, end);
+    const piece = slice(at, end);
     at = end + 1;
     if (piece.trim() === '') continue;
     const parsed = tryParse(piece);
-    if (!parsed.ok) return { ok: false, problems: [{ field: `(line ${line})`, message: `not JSON (${parsed.message}); send one JSON object per line, a JSON array or {"batch": [...]}` }] };
-    if (Array.isArray(parsed.value)) skipped += collect(parsed.value, counted);
-    else if (isObject(parsed.value)) {
-      events++;
-      onEvent(parsed.value, piece);
-    }
-    else skipped++;
+    if (!parsed.ok) return { ok: false, problems: [notJson(line, parsed.message)] };
+    take(parsed.value, piece);
   }
   return { ok: true, events, skipped };
+}
+
+export function notJson(line: number, message: string): FieldProblem {
+  return { field: `(line ${line})`, message: `not JSON (${message}); send one JSON object per line, a JSON array or {"batch": [...]}` };
 }
 
 /** `readLogBody` with the events collected (tests, and callers that want them all). */
