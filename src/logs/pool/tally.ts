@@ -8,6 +8,7 @@ import { dedupKeyOf, groupOf } from '../rules/alert.ts';
 import { sampleOf } from '../rules/sample.ts';
 import { render } from '../rules/template.ts';
 import { readLogBody } from '../../sources/logs/body.ts';
+import { readLogBytes } from '../../sources/logs/body-bytes.ts';
 import { MAX_LINE_SAMPLE, POSITIONS, type BodyTally, type GroupTally, type RuleSetSpec, type RuleTally } from './protocol.ts';
 
 export interface CompiledSpec {
@@ -19,7 +20,8 @@ export function compileSpec(spec: RuleSetSpec): CompiledSpec {
   return { spec, match: compileRuleSet(spec.queries) };
 }
 
-export function tallyBody(rules: CompiledSpec, text: string): BodyTally {
+/** `body` as sent: bytes (UTF-8) are read a line at a time, without one string of the whole body (body-bytes.ts). */
+export function tallyBody(rules: CompiledSpec, body: string | Uint8Array): BodyTally {
   const { spec, match } = rules;
   const perRule: (Map<string, GroupTally> | undefined)[] = new Array(spec.rules.length);
   let matched = 0;
@@ -42,11 +44,12 @@ export function tallyBody(rules: CompiledSpec, text: string): BodyTally {
       g.samples.push(line !== undefined && line.length <= MAX_LINE_SAMPLE ? line : JSON.stringify(sampleOf(event)));
     }
   };
-  const read = readLogBody(text, (e, l) => {
+  const onEvent = (e: LogEvent, l?: string) => {
     event = e;
     line = l;
     if (match.forEachMatch(e, onHit)) matched++;
-  });
+  };
+  const read = typeof body === 'string' ? readLogBody(body, onEvent) : readLogBytes(Buffer.from(body.buffer, body.byteOffset, body.byteLength), onEvent);
   if (!read.ok) return read;
   const tallies: RuleTally[] = [];
   perRule.forEach((groups, rule) => groups && tallies.push({ rule, groups: [...groups.values()] }));

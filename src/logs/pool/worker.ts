@@ -13,7 +13,6 @@ import { compileSpec, tallyBody, type CompiledSpec } from './tally.ts';
 const port = parentPort;
 if (!port) throw new Error('src/logs/pool/worker.ts runs as a worker thread (pool.ts starts it)');
 const sets = new Map<number, CompiledSpec>();
-const decoder = new TextDecoder();
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'rules') sets.set(m.spec.id, compileSpec(m.spec));
@@ -23,7 +22,7 @@ port.on('message', (m: ToWorker) => {
     try {
       const rules = sets.get(m.rules);
       if (!rules) throw new Error(`rule set ${m.rules} was never sent to this worker`);
-      answer = { seq: m.seq, tally: tallyBody(rules, typeof m.body === 'string' ? m.body : decoder.decode(m.body)) };
+      answer = { seq: m.seq, tally: tallyBody(rules, m.body) };
     } catch (e) {
       answer = { seq: m.seq, failed: e instanceof Error ? e.constructor.name : 'unknown' };
     }
