@@ -2,10 +2,11 @@
  * A destination that is down as a whole — connection refused or reset, timeouts, 5xx — fails every row the same way.
  * Trying each queued row once before backing off cost a 90,000-row backlog a core for minutes (every row one
  * refused connection, one database write, one log line) and told nobody more than the first failure had. So the
- * first such failure closes the destination: the worker sends one row at a time (a probe), paused between probes by
- * the retry backoff (capped, so recovery is noticed within seconds), and opens again at the first answer that is not
- * an outage — delivered, or refused with a 4xx (the destination is up; that row is the problem). Pure: the caller
- * owns the clock and the waiting.
+ * first such failure marks the destination down: the worker sends one row at a time (a probe), paused between probes
+ * by the retry backoff (capped, so recovery is noticed within seconds), and it is up again at the first answer that
+ * is not an outage — delivered, or refused with a 4xx (the destination is up; that row is the problem). A probe that
+ * fails is retried on its own schedule, so the next probe is usually another row. Pure: the caller owns the clock and
+ * the waiting.
  */
 import { backoffMs, type BackoffOptions } from './retry-policy.ts';
 import type { SendOutcome } from '../destinations/types.ts';
