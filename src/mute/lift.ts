@@ -33,23 +33,23 @@ export async function liftMuted(tx: Tx, muter: Muter, state: MuteState, afterId:
     out.lastId = row.id;
     const alert = alerts.get(row.alert_id);
     if (!alert || alert.episode !== row.episode || alert.state === 'resolved') {
-      if (await settleMuted(tx, row.id, { status: 'suppressed', hint: 'the alert resolved while muted: never sent' }, now)) out.suppressed++;
+      if (await settleMuted(tx, row.id, row.muted_by, { status: 'suppressed', hint: 'the alert resolved while muted: never sent' }, now)) out.suppressed++;
       continue;
     }
     const [reason] = await muter.explain(tx, alert, [row.destination], now, state);
     if (!reason && alert.state === 'acknowledged' && !(await episodeReached(tx, { destination: row.destination, alertId: alert.id, episode: alert.episode }))) {
       // Somebody acknowledged it while it was held, and this destination never heard of the episode: an escalation
       // step's page (or a first chat message) arriving now would call people to an alert already being handled.
-      if (await settleMuted(tx, row.id, { status: 'suppressed', hint: 'acknowledged while muted, before this destination heard of it: never sent' }, now)) out.suppressed++;
+      if (await settleMuted(tx, row.id, row.muted_by, { status: 'suppressed', hint: 'acknowledged while muted, before this destination heard of it: never sent' }, now)) out.suppressed++;
       continue;
     }
     if (!reason) {
-      if (await settleMuted(tx, row.id, { status: 'pending' }, now)) {
+      if (await settleMuted(tx, row.id, row.muted_by, { status: 'pending' }, now)) {
         out.delivered++;
         out.woken.add(row.destination);
       }
     } else if (encodeReason(reason) !== row.muted_by) {
-      await settleMuted(tx, row.id, { status: 'muted', mutedBy: encodeReason(reason) }, now);
+      await settleMuted(tx, row.id, row.muted_by, { status: 'muted', mutedBy: encodeReason(reason) }, now);
     }
   }
   return out;

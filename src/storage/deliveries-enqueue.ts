@@ -28,17 +28,19 @@ export type EnqueueResult = 'inserted' | 'coalesced' | 'resolved_before_delivery
 
 type Target = { destination: string; alertId: string };
 
+type Waiting = Pick<DeliveryRow, 'id' | 'episode' | 'attempts' | 'status'> & { muted_by: string | null };
+
 /**
  * The newest row of (destination, alert) still waiting to be sent: the one a newer state coalesces into. Locked on
  * PostgreSQL, so the claim on the destination's sender (which passes over locked rows) cannot put it in flight
  * between this read and the rewrite; a row it already holds is not returned once claimed, and a new row queues.
  */
-const waitingRow = template<Target, Pick<DeliveryRow, 'id' | 'episode' | 'attempts' | 'status'>>('waiting delivery', (db, p) =>
+const waitingRow = template<Target, Waiting>('waiting delivery', (db, p) =>
   forUpdate(
     db,
     db
       .selectFrom('deliveries')
-      .select(['id', 'episode', 'attempts', 'status'])
+      .select(['id', 'episode', 'attempts', 'status', 'muted_by'])
       .where('destination', '=', p('destination'))
       .where('alert_id', '=', p('alertId'))
       .where('status', 'in', ['pending', 'orphaned', 'muted'])
@@ -89,7 +91,7 @@ const restatus = template<{ id: number; payload: string; priority: number; now: 
  * writes what it holds first, so it still finds a row enqueued earlier in the same unit of work.
  */
 export async function enqueueDelivery(db: Executor, input: EnqueueInput, held?: InsertBuffer): Promise<EnqueueResult> {
-  let pending: Pick<DeliveryRow, 'id' | 'episode' | 'attempts' | 'status'> | undefined;
+  let pending: Waiting | undefined;
   if (!input.newAlert) {
     await held?.before('deliveries');
     [pending] = await waitingRow.run(db, input);
@@ -111,7 +113,10 @@ export async function enqueueDelivery(db: Executor, input: EnqueueInput, held?: 
     // A resolve of an episode that reached the destination goes out even when muted now; a firing state follows
     // the mute as it is now (a new silence mutes the alert's later updates). An orphaned row stays orphaned.
     const mutedBy = input.status === 'firing' ? input.mutedBy : undefined;
-    if (pending.status !== 'orphaned' && (pending.status === 'muted') !== (mutedBy !== undefined)) {
+    // A muted row also takes the reason it is muted for now (a new silence over an expiring one), so the mute task
+    // lifting the old reason leaves it alone (silences-repo.ts settleMuted).
+    const changes = pending.status === 'muted' ? mutedBy !== (pending.muted_by ?? undefined) : mutedBy !== undefined;
+    if (pending.status !== 'orphaned' && changes) {
       const status = mutedBy !== undefined ? 'muted' : 'pending';
       await restatus.run(db, { id: pending.id, payload: input.payload, priority: input.priority, now: input.now, status, mutedBy: mutedBy ?? null });
       return mutedBy !== undefined ? 'muted' : 'coalesced';

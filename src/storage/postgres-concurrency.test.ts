@@ -10,6 +10,7 @@ import { claimDeliveries } from './deliveries-claim.ts';
 import { enqueueDelivery, type EnqueueInput } from './deliveries-enqueue.ts';
 import { GroupCommit } from './group-commit.ts';
 import { acquireLease, renewLease } from './leases-repo.ts';
+import { mutedDeliveries, settleMuted } from './silences-repo.ts';
 import type { Db, Tx } from './schema.ts';
 import { storageBusy } from './unavailable.ts';
 
@@ -143,6 +144,28 @@ contract(
         ['in_flight', '{"v":1}'],
         ['pending', '{"v":2}'],
       ],
+    );
+  },
+  only,
+);
+
+contract(
+  'the mute task lifting a row an ingest is re-muting (a new silence) waits for it and leaves the new mute in place',
+  async ({ db, connect }) => {
+    const ingestPool = await connect();
+    const [id] = await seedDeliveries(db, [deliveryRow('A', { status: 'muted', muted_by: 'silence:S1', payload: '{"v":1}' })]);
+    // The mute task read the row muted by S1 and decided S1 no longer holds (its view has no S2 yet).
+    const [read] = await mutedDeliveries(db, 0, 10);
+    assert.equal(read!.muted_by, 'silence:S1');
+    const ingestTx = await ingestPool.startTransaction().execute();
+    assert.equal(await enqueueDelivery(ingestTx, enqueue({ mutedBy: 'silence:S2' })), 'muted');
+    const lift = db.transaction().execute((tx) => settleMuted(tx, id!, read!.muted_by, { status: 'pending' }, 3_000));
+    await lockWaiters(db, 1);
+    await ingestTx.commit().execute();
+    assert.equal(await lift, false, 'the row is muted by something the task did not see');
+    assert.deepEqual(
+      (await db.selectFrom('deliveries').select(['status', 'muted_by', 'payload']).execute()).map((r) => [r.status, r.muted_by, r.payload]),
+      [['muted', 'silence:S2', '{"v":2}']],
     );
   },
   only,

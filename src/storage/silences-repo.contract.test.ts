@@ -62,6 +62,18 @@ contract('a muted firing state waits as muted, is never claimed, and takes newer
   assert.deepEqual((await rows(db)).map((r) => [r.status, r.muted_by]), [['muted', 'inhibition:B']]);
 });
 
+contract('a muted row takes the reason it is muted for now; the mute task then leaves it to that reason', async ({ db }) => {
+  await enqueueDelivery(db, input({ mutedBy: 'silence:S1' }));
+  // S1 is expiring and S2 has just been made: the next update is muted by S2, and the row says so.
+  assert.equal(await enqueueDelivery(db, input({ payload: '{"v":2}', mutedBy: 'silence:S2' })), 'muted');
+  assert.deepEqual((await rows(db)).map((r) => [r.status, r.payload, r.muted_by]), [['muted', '{"v":2}', 'silence:S2']]);
+  // A mute task that read the row while S1 held it, and saw S1 lift, does not send it.
+  const [row] = await rows(db);
+  assert.equal(await settleMuted(db, row!.id, 'silence:S1', { status: 'pending' }, 3_000), false);
+  assert.deepEqual((await rows(db)).map((r) => [r.status, r.muted_by]), [['muted', 'silence:S2']]);
+  assert.deepEqual(await claim(db), []);
+});
+
 contract('fired and resolved inside the mute: suppressed; a resolve of a delivered episode goes out though muted', async ({ db }) => {
   await enqueueDelivery(db, input({ mutedBy: 'silence:S' }));
   assert.equal(await enqueueDelivery(db, input({ status: 'resolved', payload: '{"r":1}', mutedBy: 'silence:S' })), 'suppressed');
@@ -93,9 +105,10 @@ contract('muted rows through the insert buffer beside pending ones; the mute tas
   assert.deepEqual((await mutedDeliveries(db, muted[0]!.id, 10)).map((m) => m.alert_id), ['A']);
   assert.deepEqual([...(await alertsByIds(db, ['A', 'B', 'A'])).keys()].sort(), ['A', 'B']);
 
-  assert.equal(await settleMuted(db, muted[0]!.id, { status: 'pending' }, 3_000), true);
-  assert.equal(await settleMuted(db, muted[0]!.id, { status: 'suppressed' }, 3_000), false, 'only a row still muted');
-  assert.equal(await settleMuted(db, muted[1]!.id, { status: 'muted', mutedBy: 'silence:X' }, 3_000), true);
+  assert.equal(await settleMuted(db, muted[0]!.id, 'silence:other', { status: 'pending' }, 3_000), false, 'only a row still muted by what was read');
+  assert.equal(await settleMuted(db, muted[0]!.id, 'interval:lunch', { status: 'pending' }, 3_000), true);
+  assert.equal(await settleMuted(db, muted[0]!.id, 'interval:lunch', { status: 'suppressed' }, 3_000), false, 'only a row still muted');
+  assert.equal(await settleMuted(db, muted[1]!.id, 'interval:lunch', { status: 'muted', mutedBy: 'silence:X' }, 3_000), true);
   assert.deepEqual((await rows(db)).map((r) => [r.status, r.muted_by]), [['pending', null], ['pending', 'interval:lunch'], ['muted', 'silence:X']]);
   assert.deepEqual((await claim(db)).length, 2);
 });

@@ -76,9 +76,17 @@ export async function mutedDeliveries(db: Executor, afterId: number, limit: numb
 
 /**
  * The mute of a row lifted (pending: sent with the state it carries, the newest) or its episode is over (suppressed:
- * never sent), or it is muted by something else now. Only a row still muted is changed.
+ * never sent), or it is muted by something else now. Only a row still muted by what the caller read (`was`) is
+ * changed: on PostgreSQL an ingest can re-mute the row (a silence the caller's view does not have yet) between the
+ * read and this update, which waits for that ingest's commit and then must not undo its mute.
  */
-export async function settleMuted(db: Executor, id: number, to: { status: 'pending' | 'suppressed' | 'muted'; mutedBy?: string; hint?: string }, now: number): Promise<boolean> {
+export async function settleMuted(
+  db: Executor,
+  id: number,
+  was: string | null,
+  to: { status: 'pending' | 'suppressed' | 'muted'; mutedBy?: string; hint?: string },
+  now: number,
+): Promise<boolean> {
   const r = await db
     .updateTable('deliveries')
     .set({
@@ -90,6 +98,7 @@ export async function settleMuted(db: Executor, id: number, to: { status: 'pendi
     })
     .where('id', '=', id)
     .where('status', '=', 'muted')
+    .where((eb) => (was === null ? eb('muted_by', 'is', null) : eb('muted_by', '=', was)))
     .executeTakeFirst();
   return Number(r.numUpdatedRows) > 0;
 }
