@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { alertRow, contract, deliveryRow, seedDeliveries } from '../../test/storage-dialects.ts';
 import { alertCountsBySourceAndState, attemptsByHour, changeMarks } from './overview-repo.ts';
+import { expireSilence, insertSilence } from './silences-repo.ts';
 
 const H = 3_600_000;
 const T0 = 1_764_000_000_000 - (1_764_000_000_000 % H); // an hour's start
@@ -38,5 +39,12 @@ contract('attempts are bucketed by destination, outcome and hour since a time; c
     { destination: 'pager', outcome: 'retry', hour: T0 + H, n: 1 },
   ]);
   await db.insertInto('transitions').values({ alert_id: 'a1', episode: 1, kind: 'acknowledged', from_state: 'firing', to_state: 'acknowledged', actor: 'api', content: '{}', at: T0 }).execute();
-  assert.match(await changeMarks(db), /^1\.1\.6$/);
+  const marks = await changeMarks(db);
+  assert.match(marks, /^1\.1\.6\.0-0$/);
+  // A silence made, then expired: neither adds a transition, a delivery or an attempt.
+  await insertSilence(db, { id: 'S1', matchers: '[]', starts_at: T0, ends_at: T0 + H, created_by: 'kim', comment: 'deploy', created_at: T0, updated_at: T0, expired_at: null });
+  const made = await changeMarks(db);
+  assert.notEqual(made, marks);
+  await expireSilence(db, 'S1', T0 + 5);
+  assert.notEqual(await changeMarks(db), made);
 });

@@ -25,13 +25,15 @@ export async function attemptsByHour(db: Executor, since: number): Promise<{ des
 /**
  * The newest transition, delivery and attempt ids: every change an instance makes (an event, an ack, a queued or
  * retried delivery, a send's outcome) adds one of these rows, so comparing them tells that something changed on
- * any instance sharing the database. Three primary-key lookups: cheap enough to poll every second.
+ * any instance sharing the database. Silences change without any of those (made, expired), so their count and
+ * newest change are a fourth mark. Primary-key lookups and a small table: cheap enough to poll every second.
  */
 export async function changeMarks(db: Executor): Promise<string> {
-  const [t, d, a] = await Promise.all([
+  const [t, d, a, s] = await Promise.all([
     db.selectFrom('transitions').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst(),
     db.selectFrom('deliveries').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst(),
     db.selectFrom('delivery_attempts').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst(),
+    db.selectFrom('silences').select((eb) => [eb.fn.countAll().as('n'), eb.fn.max('updated_at').as('m')]).executeTakeFirst(),
   ]);
-  return `${Number(t?.m ?? 0)}.${Number(d?.m ?? 0)}.${Number(a?.m ?? 0)}`;
+  return `${Number(t?.m ?? 0)}.${Number(d?.m ?? 0)}.${Number(a?.m ?? 0)}.${Number(s?.n ?? 0)}-${Number(s?.m ?? 0)}`;
 }

@@ -133,12 +133,14 @@ test('the silenced alert links its silence; Expire there and the held delivery g
 });
 
 test('Expire from the list: a pending silence (starts later) ends without ever holding anything', async () => {
+  await page.getByText('None starting later.').waitFor();
+  // Made elsewhere (another browser, amtool, another instance): the open page shows it by its live updates, well
+  // before its own re-read every 10 s.
   const starts = new Date(Date.now() + 3_600_000).toISOString();
   const r = await http('POST', `${tocsin.url}/api/v1/silences`, { token: ADMIN_TOKEN, body: { matchers: 'alertname=Latency', starts_at: starts, duration: '1h', created_by: 'bob', comment: 'deploy window' } });
   assert.equal(r.status, 201, r.text);
-  await page.reload();
   const pending = page.getByRole('table', { name: 'Pending silences (starting later)' });
-  await pending.waitFor();
+  await pending.waitFor({ timeout: 4_000 });
   assert.match(await pending.innerText(), /alertname="Latency"[\s\S]*pending\s+1\s+in 1 h\s+in 2 h\s+bob\s+deploy window\s+Expire/);
   await pending.getByRole('button', { name: 'Expire silence alertname="Latency"' }).click();
   await page.getByText('None starting later.').waitFor();
