@@ -50,11 +50,16 @@ export function transitionView(t: TransitionRow) {
 }
 
 export function deliveryView(d: DeliveryRow) {
-  const payload = JSON.parse(d.payload) as { status?: string };
+  const payload = JSON.parse(d.payload) as { status?: string; outcome?: { type: string; delivery_id: number; alert_id: string } };
   return {
     id: d.id,
     destination: d.destination,
     alert_id: d.alert_id,
+    /**
+     * A delivery outcome event (a webhook's `on:`) is not an alert's: its `alert_id` names the outcome
+     * (`outcome:<delivery>:<attempt>`). This says which delivery, and whose alert, it reports on.
+     */
+    reports_on: payload.outcome ? { event: payload.outcome.type, delivery_id: payload.outcome.delivery_id, alert_id: payload.outcome.alert_id } : null,
     episode: d.episode,
     status: d.status,
     sends: payload.status,

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ADMIN_TOKEN, APP_TOKEN, Emulator, freePort, gatewayConfig, http, startTocsin, tempDir, waitFor, writeConfig, type TocsinProcess } from '../harness.ts';
 import { Receiver } from '../standins/receiver.ts';
+import { launch, logIn, newPage } from './ui-browser.ts';
 
 const SECRET = 'whsec_' + Buffer.alloc(32, 17).toString('base64');
 
@@ -112,6 +113,12 @@ describe('delivery outcome events', () => {
     const rows = (await http('GET', `${t.url}/api/v1/deliveries?destination=outcomes`, { token: ADMIN_TOKEN })).body.deliveries;
     assert.ok(rows.length >= 2);
     assert.ok(rows.every((d: any) => /^outcome:\d+:\d+$/.test(d.alert_id) && d.status === 'delivered'), JSON.stringify(rows));
+    // Each says which delivery, and whose alert, it reports on.
+    for (const d of rows) {
+      const [, deliveryId] = /^outcome:(\d+):/.exec(d.alert_id)!;
+      const reported = (await http('GET', `${t.url}/api/v1/deliveries/${deliveryId}`, { token: ADMIN_TOKEN })).body.delivery;
+      assert.deepEqual(d.reports_on, { event: `delivery.${reported.status}`, delivery_id: reported.id, alert_id: reported.alert_id });
+    }
     // The receiver refuses the next event: dead-lettered like any delivery; a retry posts the same document again.
     // (Routed to oncall only, which refuses it: the only post is delivery.dead to /outcomes; audit wants delivered ones.)
     await emu.fault({ path_prefix: '/v2/alert_events', count: 1, status: 400 });
@@ -131,5 +138,27 @@ describe('delivery outcome events', () => {
     // Its own outcome (delivered now) is nobody's event: audit hears only of other destinations' alert deliveries.
     await new Promise((res) => setTimeout(res, 500));
     assert.equal(docs('/audit').filter((d) => d.destination === 'outcomes').length, 0);
+  });
+
+  test('the web UI lists an outcome event under its webhook, linked to the alert it reports on', async () => {
+    const browser = await launch();
+    try {
+      const { page, seen } = await newPage(browser);
+      await logIn(page, t.url, ADMIN_TOKEN);
+      await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+      await page.goto(`${t.url}/ui/deliveries?destination=outcomes`);
+      const table = page.getByRole('table', { name: 'Deliveries' });
+      // The outcomes of the test above: 'Queue depth' dead-lettered at incident.io, its event retried.
+      const link = table.getByRole('link', { name: 'Queue depth' }).first();
+      await link.waitFor();
+      assert.match((await table.innerText()).replace(/\s+/g, ' '), /delivery\.dead of #\d+: Queue depth/);
+      const [alert] = (await http('GET', `${t.url}/api/v1/alerts?q=Queue%20depth`, { token: ADMIN_TOKEN })).body.alerts;
+      assert.equal(await link.getAttribute('href'), `/ui/alerts/${encodeURIComponent(alert.id)}`);
+      await link.click();
+      await page.getByRole('heading', { level: 1, name: 'Queue depth' }).waitFor();
+      assert.deepEqual(seen.errors, [], 'no console error (no read of an alert that does not exist)');
+    } finally {
+      await browser.close();
+    }
   });
 });

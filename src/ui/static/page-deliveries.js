@@ -39,6 +39,11 @@ export function deliveryRows(rows, reload, status, withAlert) {
     { key: 'sends', label: 'Sends' }, { key: 'attempts', label: 'Attempts', num: true }, { key: 'outcome', label: 'Last outcome' }, { key: 'updated_at', label: 'Changed' }, { key: 'act', label: 'Action' },
   ];
   return table(cols, rows, (d, k) => {
+    if (k === 'alert' && d.reports_on) {
+      // An outcome event sent to a webhook: it names the delivery it reports on, whose alert has a page.
+      const on = d.reports_on;
+      return [`${on.event} of #${on.delivery_id}: `, link(`/ui/alerts/${encodeURIComponent(on.alert_id)}`, d.alert_title ?? on.alert_id)];
+    }
     if (k === 'alert') return link(`/ui/alerts/${encodeURIComponent(d.alert_id)}`, d.alert_title ?? d.alert_id);
     if (k === 'status') return [badge(d.status), d.status === 'pending' && d.next_attempt_at ? h('div', { class: 'muted' }, 'next ', when(d.next_attempt_at)) : null];
     if (k === 'outcome') return outcome(d);
@@ -87,9 +92,10 @@ export async function deliveriesPage(main, _params, query) {
     const rows = (await get(path)).deliveries;
     // The list API gives alert ids; a page of titles is one alert read per distinct alert shown.
     // Titles are kept between refreshes (an alert's title rarely changes): live updates cost no extra reads.
-    const ids = [...new Set(rows.map((/** @type {any} */ d) => String(d.alert_id)))].filter((id) => !titles.has(id)).slice(0, 50);
+    const alertOf = (/** @type {any} */ d) => String(d.reports_on?.alert_id ?? d.alert_id);
+    const ids = [...new Set(rows.map(alertOf))].filter((id) => !titles.has(id)).slice(0, 50);
     await Promise.all(ids.map(async (id) => titles.set(id, (await get(`/alerts/${encodeURIComponent(id)}`).catch(() => null))?.alert?.title)));
-    return rows.map((/** @type {any} */ d) => ({ ...d, alert_title: titles.get(String(d.alert_id)) }));
+    return rows.map((/** @type {any} */ d) => ({ ...d, alert_title: titles.get(alertOf(d)) }));
   };
 
   async function load() {
