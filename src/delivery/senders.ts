@@ -3,7 +3,7 @@ import type { HolderId } from '../cluster/holder.ts';
 import type { Config } from '../config/load.ts';
 import type { Clock } from '../domain/clock.ts';
 import { ackLinkFor } from '../ack/token.ts';
-import { DEFAULT_STORM, pendingListUrl } from '../domain/storm.ts';
+import { DEFAULT_STORM, pendingLinks } from '../domain/storm.ts';
 import type { Destination } from '../destinations/types.ts';
 import { outcomeSubscribers } from './outcome-events.ts';
 import type { GroupCommit } from '../storage/group-commit.ts';
@@ -112,7 +112,7 @@ export class Senders {
         logger: logger.child({ component: 'storm' }),
         observer,
         newId: this.o.newId,
-        listUrl: (name) => pendingListUrl(this.o.apiBase(), name),
+        links: (name) => pendingLinks(this.o.apiBase(), name),
         wake: () => w.wake(),
         // The summary is the sender's business: only the instance holding the destination's lease keeps it.
         holding: () => w.lease.held(),

@@ -9,7 +9,7 @@ import { actOnAlert } from '../core/manage.ts';
 import { rerouteActive } from '../core/reroute.ts';
 import type { AlertEvent, Severity } from '../domain/alert.ts';
 import { manualClock } from '../domain/clock.ts';
-import { DEFAULT_STORM, STORM_PRIORITY, STORM_SOURCE, type StormSettings } from '../domain/storm.ts';
+import { DEFAULT_STORM, pendingLinks, STORM_PRIORITY, STORM_SOURCE, type StormSettings } from '../domain/storm.ts';
 import { claimDeliveries } from '../storage/deliveries-claim.ts';
 import { GroupCommit } from '../storage/group-commit.ts';
 import type { Db } from '../storage/schema.ts';
@@ -40,7 +40,7 @@ async function setup(settings: StormSettings = { ...DEFAULT_STORM, afterMs: 60_0
         logger: pino({ level: 'silent' }),
         observer: { stormState: (d, a, started) => states.push([d, a, started]) },
         newId,
-        listUrl: (d) => `http://tocsin.test/api/v1/deliveries?destination=${d}&status=pending`,
+        links: (d) => pendingLinks('http://tocsin.test', d),
         wake: () => wakes++,
         ...timing,
       },
@@ -98,6 +98,8 @@ test('below the bound nothing happens; past it one summary is queued ahead of ev
     { labels: { team: 'data' }, count: 35 },
   ]);
   assert.equal(meta.pending_deliveries_url, 'http://tocsin.test/api/v1/deliveries?destination=pager&status=pending');
+  assert.equal(meta.pending_deliveries_page, 'http://tocsin.test/ui/deliveries?destination=pager&status=pending');
+  assert.equal(s.source_url, meta.pending_deliveries_page, 'the link people follow from incident.io is the web UI page');
   assert.equal(t.wakes(), 1);
   assert.deepEqual(t.states, [['pager', true, true]]);
 

@@ -9,6 +9,7 @@ import {
   STORM_ACTOR,
   STORM_SOURCE,
   type StormDecision,
+  type PendingLinks,
   type StormSettings,
   type SummaryView,
 } from '../domain/storm.ts';
@@ -31,8 +32,8 @@ export interface StormWatchOptions {
   logger: Logger;
   observer: StormObserver;
   newId: () => string;
-  /** The management API's list of a destination's pending deliveries, linked from the summary. */
-  listUrl: (destination: string) => string;
+  /** Where a destination's pending deliveries are listed (web UI, API), linked from the summary. */
+  links: (destination: string) => PendingLinks;
   /** A summary send was queued: the destination's worker should look at its queue now. */
   wake: () => void;
   /** Whether this instance is the destination's sender now (its lease): only the sender keeps the summary. */
@@ -180,7 +181,7 @@ export class StormWatch {
       const breakdown = await backlogBreakdown(db, name, summary?.id, settings.groupBy);
       const previous = summary ? (JSON.parse(summary.metadata) as JsonObject) : undefined;
       const startedAt = decision.kind === 'start' ? now : Date.parse(String(previous?.storm_started_at)) || now;
-      const content = summaryContent({ destination: name, perMinute: rateLimit.perMinute, breakdown, listUrl: this.o.listUrl(name), startedAt });
+      const content = summaryContent({ destination: name, perMinute: rateLimit.perMinute, breakdown, links: this.o.links(name), startedAt });
       if (decision.kind === 'start') {
         const r = await commits.run((tx) => startSummary(tx, name, content, now, this.o.newId));
         started = r === 'started';

@@ -4,7 +4,7 @@ import { BacklogTally } from './storm-tally.ts';
 import {
   decideStorm,
   DEFAULT_STORM,
-  pendingListUrl,
+  pendingLinks,
   STORM_PRIORITY,
   stormBounds,
   summaryChanged,
@@ -57,8 +57,11 @@ test('the summary pages as hard as the worst queued alert; unknown severity rank
 });
 
 test('summary content: counts by severity and source, the largest groups, the drain time and the link', () => {
-  const url = pendingListUrl('http://127.0.0.1:8080/', 'on call');
-  assert.equal(url, 'http://127.0.0.1:8080/api/v1/deliveries?destination=on%20call&status=pending');
+  const links = pendingLinks('http://127.0.0.1:8080/', 'on call');
+  assert.deepEqual(links, {
+    page: 'http://127.0.0.1:8080/ui/deliveries?destination=on%20call&status=pending',
+    api: 'http://127.0.0.1:8080/api/v1/deliveries?destination=on%20call&status=pending',
+  });
   const c = summaryContent({
     destination: 'oncall',
     perMinute: 120,
@@ -69,21 +72,26 @@ test('summary content: counts by severity and source, the largest groups, the dr
       topGroups: [
         { title: 'KubePodNotReady', count: 3_000 },
         { title: 'Disk full', count: 10 },
+        { title: 'Node db-7 down', count: 1 },
       ],
-      labelGroups: [{ labels: { alertname: 'KubePodNotReady', team: 'data' }, count: 2_500 }],
+      labelGroups: [
+        { labels: { alertname: 'KubePodNotReady', team: 'data' }, count: 2_500 },
+        { labels: { alertname: 'NodeDown', team: 'db' }, count: 1 },
+      ],
     },
-    listUrl: url,
+    links,
     startedAt: Date.UTC(2026, 0, 1),
   });
   assert.equal(c.title, 'Alert storm: 4,800 alerts queued for oncall (about 40 min to send)');
   assert.equal(c.severity, 'critical');
-  assert.equal(c.sourceUrl, url);
+  assert.equal(c.sourceUrl, links.page);
   assert.match(c.description, /By severity: 50 critical, 4,000 warning, 750 unknown\./);
   assert.match(c.description, /By source: prom 4,700, dbt 100\./);
-  assert.match(c.description, /Largest groups by title:\n- 3,000 × KubePodNotReady\n- 10 × Disk full\n/);
-  assert.match(c.description, /Largest groups by label:\n- 2,500 × alertname=KubePodNotReady team=data\n/);
+  // Groups of one alert tell nothing: left out.
+  assert.match(c.description, /Largest groups by title:\n- 3,000 × KubePodNotReady\n- 10 × Disk full\nLargest/);
+  assert.match(c.description, /Largest groups by label:\n- 2,500 × alertname=KubePodNotReady team=data\n\n/);
   assert.deepEqual(c.metadata.top_label_groups, [{ labels: { alertname: 'KubePodNotReady', team: 'data' }, count: 2_500 }]);
-  assert.ok(c.description.endsWith(url));
+  assert.ok(c.description.endsWith(`Queued deliveries: ${links.page} (API: ${links.api})`));
   assert.deepEqual(c.metadata.by_severity, { warning: 4_000, unknown: 750, critical: 50 });
   assert.deepEqual(c.metadata.top_groups, [
     { title: 'KubePodNotReady', count: 3_000 },
@@ -92,10 +100,19 @@ test('summary content: counts by severity and source, the largest groups, the dr
   assert.equal(c.metadata.queued, 4_800);
   assert.equal(c.metadata.drain_minutes, 40);
   assert.equal(c.metadata.storm_started_at, '2026-01-01T00:00:00.000Z');
-  assert.equal(c.metadata.pending_deliveries_url, url);
+  assert.equal(c.metadata.pending_deliveries_url, links.api);
+  assert.equal(c.metadata.pending_deliveries_page, links.page);
 
-  const hours = summaryContent({ destination: 'x', perMinute: 120, breakdown: { total: 100_000, bySeverity: {}, bySource: {}, topGroups: [], labelGroups: [] }, listUrl: url, startedAt: 0 });
+  const hours = summaryContent({
+    destination: 'x',
+    perMinute: 120,
+    breakdown: { total: 100_000, bySeverity: {}, bySource: {}, topGroups: [{ title: 'a', count: 1 }], labelGroups: [{ labels: { host: 'a' }, count: 1 }] },
+    links,
+    startedAt: 0,
+  });
   assert.match(hours.title, /about 14 h to send/);
+  assert.doesNotMatch(hours.description, /Largest groups/, 'every alert its own group: no list');
+  assert.deepEqual([hours.metadata.top_groups, hours.metadata.top_label_groups], [[], []]);
 });
 
 test('the tally: counts by severity and source, groups by title and by the group_by labels an alert has', () => {

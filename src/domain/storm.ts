@@ -99,8 +99,8 @@ export interface SummaryInput {
   destination: string;
   perMinute: number;
   breakdown: BacklogBreakdown;
-  /** The management API's list of this destination's pending deliveries. */
-  listUrl: string;
+  /** This destination's pending deliveries: the web UI's page (the link people follow) and the management API's list. */
+  links: PendingLinks;
   startedAt: number;
 }
 
@@ -143,17 +143,21 @@ export function summaryContent(i: SummaryInput): SummaryContent {
     `By severity: ${severityLine || 'none'}.`,
     `By source: ${sorted(b.bySource).map(([s, n]) => `${s} ${count(n)}`).join(', ') || 'none'}.`,
   ];
-  if (b.topGroups.length) lines.push('Largest groups by title:', ...b.topGroups.map((g) => `- ${count(g.count)} × ${g.title}`));
-  if (b.labelGroups.length) {
+  // A group of one says nothing about the storm (a partition's alerts often differ by host in the title): only
+  // groups that gather several alerts are listed.
+  const topGroups = b.topGroups.filter((g) => g.count > 1);
+  const labelGroups = b.labelGroups.filter((g) => g.count > 1);
+  if (topGroups.length) lines.push('Largest groups by title:', ...topGroups.map((g) => `- ${count(g.count)} × ${g.title}`));
+  if (labelGroups.length) {
     const said = (l: Record<string, string>) => Object.entries(l).map(([k, v]) => `${k}=${v}`).join(' ');
-    lines.push('Largest groups by label:', ...b.labelGroups.map((g) => `- ${count(g.count)} × ${said(g.labels)}`));
+    lines.push('Largest groups by label:', ...labelGroups.map((g) => `- ${count(g.count)} × ${said(g.labels)}`));
   }
-  lines.push('', `Queued deliveries: ${i.listUrl}`);
+  lines.push('', `Queued deliveries: ${i.links.page} (API: ${i.links.api})`);
   return {
     title: `Alert storm: ${count(b.total)} alerts queued for ${i.destination} (about ${drainText(drainMs)} to send)`,
     description: lines.join('\n'),
     severity: worstSeverity(b.bySeverity),
-    sourceUrl: i.listUrl,
+    sourceUrl: i.links.page,
     metadata: {
       tocsin_storm: true,
       destination: i.destination,
@@ -162,9 +166,10 @@ export function summaryContent(i: SummaryInput): SummaryContent {
       rate_limit_per_minute: i.perMinute,
       by_severity: Object.fromEntries(sorted(b.bySeverity)),
       by_source: Object.fromEntries(sorted(b.bySource)),
-      top_groups: b.topGroups.map((g) => ({ title: g.title, count: g.count })),
-      top_label_groups: b.labelGroups.map((g) => ({ labels: g.labels, count: g.count })),
-      pending_deliveries_url: i.listUrl,
+      top_groups: topGroups.map((g) => ({ title: g.title, count: g.count })),
+      top_label_groups: labelGroups.map((g) => ({ labels: g.labels, count: g.count })),
+      pending_deliveries_url: i.links.api,
+      pending_deliveries_page: i.links.page,
       storm_started_at: new Date(i.startedAt).toISOString(),
     },
   };
@@ -180,10 +185,19 @@ export function summaryChanged(previous: JsonObject | undefined, next: JsonObjec
   return keys.some((k) => JSON.stringify(previous[k]) !== JSON.stringify(next[k]));
 }
 
+export interface PendingLinks {
+  /** The web UI's Deliveries page, filtered to the destination's pending rows (after a log-in with the admin token). */
+  page: string;
+  /** The management API's list of the same rows (admin token as a bearer token). */
+  api: string;
+}
+
 /**
- * The management API's list of a destination's queued deliveries. `base` is where tocsin's HTTP API is reached; a
- * wildcard listen address says nothing to a reader, so the caller passes the host name instead.
+ * Where a destination's queued deliveries are listed. `base` is where tocsin's HTTP API is reached; a wildcard listen
+ * address says nothing to a reader, so the caller passes the host name instead.
  */
-export function pendingListUrl(base: string, destination: string): string {
-  return `${base.replace(/\/+$/, '')}/api/v1/deliveries?destination=${encodeURIComponent(destination)}&status=pending`;
+export function pendingLinks(base: string, destination: string): PendingLinks {
+  const root = base.replace(/\/+$/, '');
+  const q = `destination=${encodeURIComponent(destination)}&status=pending`;
+  return { page: `${root}/ui/deliveries?${q}`, api: `${root}/api/v1/deliveries?${q}` };
 }

@@ -77,6 +77,9 @@ test('5,000 alerts into a 120/min source: summary within seconds, criticals firs
   assert.match(summary.title, /^Alert storm: [\d,]+ alerts queued for oncall/);
   assert.ok(summary.metadata.queued > 240, JSON.stringify(summary.metadata));
   assert.equal(summary.metadata.pending_deliveries_url, `http://127.0.0.1:${port}/api/v1/deliveries?destination=oncall&status=pending`);
+  // The link people follow from incident.io: the web UI's list of the same rows.
+  assert.equal(summary.source_url, `http://127.0.0.1:${port}/ui/deliveries?destination=oncall&status=pending`);
+  assert.equal((await http('GET', summary.source_url)).status, 200);
   assert.equal(summary.metadata.by_source.app, summary.metadata.queued);
   // Grouped by the default group_by labels the alerts have (here `team`, from their metadata), and by title.
   assert.deepEqual(summary.metadata.top_label_groups.map((g: any) => Object.keys(g.labels)), [['team'], ['team']]);
