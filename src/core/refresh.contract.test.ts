@@ -67,13 +67,16 @@ contract('a delivered firing state sets the time, a delivered resolve forgets it
   const common = { alert_id: 'A', episode: 1, status: 'in_flight' as const, priority: 1, attempts: 1, next_attempt_at: T0, created_at: T0, updated_at: T0 };
   await insertRows(db, 'deliveries', [{ destination: 'pager', payload: payload('firing'), ...common }, { destination: 'pager', payload: payload('resolved'), ...common }]);
   const [firing, resolved] = await db.selectFrom('deliveries').selectAll().orderBy('id').execute();
-  const record = (row: typeof firing, now: number) =>
+  const record = (row: typeof firing, now: number, refreshes = true) =>
     db.transaction().execute((tx) =>
-      recordOutcome(tx, { destination: 'pager', row: row!, outcome: { kind: 'delivered', statusCode: 202 }, retryAfter: undefined, started: now, now, latencyMs: 5, maxRetryAgeMs: HOUR, backoff: { baseMs: 1000, capMs: 60_000 }, random: Math.random }),
+      recordOutcome(tx, { destination: 'pager', row: row!, outcome: { kind: 'delivered', statusCode: 202 }, retryAfter: undefined, started: now, now, latencyMs: 5, maxRetryAgeMs: HOUR, backoff: { baseMs: 1000, capMs: 60_000 }, random: Math.random, refreshes }),
     );
   await record(firing, T0 + 5);
   assert.deepEqual(await sentTimes(db), { 'pager/A': T0 + 5 });
   await record(resolved, T0 + 9);
+  assert.deepEqual(await sentTimes(db), {});
+  // A destination without refresh_after (chat, email, a webhook, or an alert source with it off) keeps no row.
+  await record(firing, T0 + 12, false);
   assert.deepEqual(await sentTimes(db), {});
   if (dialect === 'sqlite') {
     const plan = await sql<{ detail: string }>`explain query plan select alert_id, sent_at from refresh where destination = 'pager' and sent_at <= 5 order by sent_at limit 100`.execute(db);

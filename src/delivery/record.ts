@@ -20,6 +20,11 @@ export interface RecordInput {
   payload?: DeliveryPayload;
   /** Webhooks subscribed to delivery outcomes (outcome-events.ts): they get an event row in this transaction. */
   subscribers?: readonly OutcomeSubscriber[];
+  /**
+   * The destination can re-send what still fires (it has `refresh_after`, on or off): a delivered firing state records
+   * when. Elsewhere nothing would ever read the row (the alert's resolve still clears any left from an earlier config).
+   */
+  refreshes?: boolean;
 }
 
 /**
@@ -34,7 +39,7 @@ export async function recordOutcome(tx: Tx, i: RecordInput): Promise<DeliveryRow
   if (payload.outcome) return status;
   if (status === 'delivered') {
     if (payload.status === 'resolved') await forgetSent(tx, i.destination, [i.row.alert_id]);
-    else await markSent(tx, i.destination, i.row.alert_id, i.now);
+    else if (i.refreshes) await markSent(tx, i.destination, i.row.alert_id, i.now);
   }
   if (i.subscribers?.length) await enqueueOutcomeEvents(tx, i.subscribers, { destination: i.destination, row: i.row, payload, outcome: i.outcome, status, hint, now: i.now });
   return status;

@@ -100,6 +100,8 @@ export class Senders {
       wakeOthers: (names) => this.wake(names),
       // Read at each send: a reload that sets or changes `ack:` applies to the next message.
       ackLink: (p) => ackLinkFor(this.o.config().ack, p),
+      // Kept while refresh_after is off too: a reload that turns it on then finds what is already firing there.
+      refreshes: () => 'refresh_after' in (this.o.config().destinations.get(destination.name)?.config ?? {}),
     });
     this.workers.set(destination.name, w);
     await w.start();

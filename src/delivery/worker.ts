@@ -54,6 +54,8 @@ export interface WorkerOptions {
   wakeOthers?: (destinations: Iterable<string>) => void;
   /** The signed acknowledge link for a payload (src/ack/token.ts), or undefined: handed to send() in its context. */
   ackLink?: (payload: DeliveryPayload) => string | undefined;
+  /** Whether the destination can re-send what fires (`refresh_after`), read at each outcome: then the last send is kept (record.ts). */
+  refreshes?: () => boolean;
 }
 
 
@@ -292,7 +294,8 @@ export class DestinationWorker {
     // another instance took the destination over meanwhile: it put the row back in the queue and sends it again.
     const { maxRetryAgeMs, backoff, random } = this.o;
     const subscribers = payload.outcome ? [] : (this.o.outcomeSubscribers?.() ?? []);
-    const input = { destination: destination.name, row, outcome, retryAfter, started, now, latencyMs, maxRetryAgeMs, backoff, random, payload, subscribers };
+    const refreshes = this.o.refreshes?.() ?? false;
+    const input = { destination: destination.name, row, outcome, retryAfter, started, now, latencyMs, maxRetryAgeMs, backoff, random, payload, subscribers, refreshes };
     const recorded = await this.persist('recording the delivery outcome', { ...fields, outcome: outcome.kind }, () =>
       this.o.commits.run(async (tx) => ((await this.lease.fence(tx)) ? recordOutcome(tx, input) : ('fenced' as const))),
     );
