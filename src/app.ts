@@ -99,7 +99,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
     return `http://${h.includes(':') ? `[${h}]` : h}:${port}`;
   };
   const senders = new Senders({ db, commits, clock, logger, observer: metrics, holder, newId: () => newId(clock.now()), config: () => config, apiBase });
-  const wake = (names: Iterable<string>) => senders.wake(names);
+  const wake = (names: Iterable<string>, counts?: ReadonlyMap<string, number>) => senders.wake(names, counts);
   await senders.apply(await createDestinations(config, logger));
   const scheduler = new Scheduler({
     db,
@@ -229,7 +229,7 @@ export async function startApp(initial: Config, logger: Logger, clock: Clock = s
       // A source's Watchdog alerts are heartbeat pings (committed first), never stored as alerts.
       const split = await heartbeats.watchdogs(source.name, events);
       const r = withWatchdogResults(await ingest(ingestDeps, split.alerts, destination), events, split);
-      wake(r.enqueued);
+      wake(r.enqueued, r.queuedTo);
       if (r.unknownDestination !== undefined) {
         metrics.unknownDestinationNamed(source.name);
         ingestLog.warn({ source: source.name, destination: r.unknownDestination }, 'request named a destination that is not configured: routed by the routes instead');

@@ -38,6 +38,8 @@ export interface IngestOutcome {
   results: (AlertResult | HeartbeatResult)[];
   /** Destinations that got new deliveries: their workers are woken. */
   enqueued: Set<string>;
+  /** How many of this request's alerts each of them got (one request past a storm's bound: its summary goes first). */
+  queuedTo: Map<string, number>;
   /** Things the sender should know that did not stop the alerts (shown in the response). */
   warnings: string[];
   /** The destination the caller named that is not configured (reported in logs and metrics). */
@@ -265,9 +267,13 @@ export async function ingest(deps: IngestDeps, rawEvents: AlertEvent[], destinat
   const applied = await batcherOf(deps).run({ events, requested });
   // Observed only once committed: a shared transaction that failed and was re-run must not count twice.
   const enqueued = new Set<string>();
+  const queuedTo = new Map<string, number>();
   for (const a of applied) {
     deps.observe?.(a.source, a.result.result, a.enqueue, a.unrouted);
-    for (const d of a.destinations) enqueued.add(d);
+    for (const d of a.destinations) {
+      enqueued.add(d);
+      queuedTo.set(d, (queuedTo.get(d) ?? 0) + 1);
+    }
   }
-  return { ok: true, results: applied.map((a) => a.result), enqueued, warnings, ...(destination !== requested ? { unknownDestination: destination } : {}) };
+  return { ok: true, results: applied.map((a) => a.result), enqueued, queuedTo, warnings, ...(destination !== requested ? { unknownDestination: destination } : {}) };
 }

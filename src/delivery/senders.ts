@@ -36,11 +36,20 @@ export class Senders {
 
   constructor(private readonly o: SendersOptions) {}
 
-  /** Something was queued for these destinations: look at their queues now. */
-  wake(names: Iterable<string>): void {
+  /**
+   * Something was queued for these destinations: look at their queues now. `counts`, how many one request queued
+   * for each: one that alone is past a destination's storm bound (an Alertmanager group of hundreds of alerts) has
+   * its storm decided before the sender starts, so the summary goes first rather than behind a burst of alerts.
+   */
+  wake(names: Iterable<string>, counts?: ReadonlyMap<string, number>): void {
     for (const n of names) {
-      this.workers.get(n)?.wake();
-      this.storms.get(n)?.poke();
+      const worker = this.workers.get(n);
+      const storm = this.storms.get(n);
+      if (storm && storm.wouldStart(counts?.get(n) ?? 0)) void storm.lookNow().finally(() => worker?.wake());
+      else {
+        worker?.wake();
+        storm?.poke();
+      }
     }
   }
 
@@ -100,6 +109,7 @@ export class Senders {
       wakeOthers: (names) => this.wake(names),
       // Read at each send: a reload that sets or changes `ack:` applies to the next message.
       ackLink: (p) => ackLinkFor(this.o.config().ack, p),
+      beforeClaim: () => this.storms.get(destination.name)?.urgentLook(),
       // Kept while refresh_after is off too: a reload that turns it on then finds what is already firing there.
       refreshes: () => 'refresh_after' in (this.o.config().destinations.get(destination.name)?.config ?? {}),
     });

@@ -72,6 +72,9 @@ export class StormWatch {
   private active = false;
   /** After a person resolved a summary mid-storm: quiet until the queue drains. Undefined until read from storage. */
   private held: boolean | undefined;
+  /** The look in progress (or the last one): looks never overlap. */
+  private serial: Promise<unknown> = Promise.resolve();
+  private urgent: Promise<void> | undefined;
 
   constructor(
     private readonly o: StormWatchOptions,
@@ -99,6 +102,40 @@ export class StormWatch {
     await this.loop;
     if (this.active) this.o.observer.stormState(this.name, false, false);
     this.active = false;
+  }
+
+  /** Whether `queued` more rows alone would start a storm (storm mode on, none active, past the bound). */
+  wouldStart(queued: number): boolean {
+    const { rateLimit, settings } = this.target;
+    return this.running && settings.enabled && !this.active && queued > stormBounds(rateLimit.perMinute, settings).enterAbove;
+  }
+
+  /**
+   * One look now, whatever the gap since the last (wake() in senders.ts: a request that alone starts a storm); after
+   * any look in progress. Settles when it is done, failed or not: the sender is woken after it either way.
+   */
+  async lookNow(): Promise<void> {
+    if (this.o.holding && !this.o.holding()) return;
+    this.lastLook = this.o.clock.now();
+    const look = this.look().then(
+      () => undefined,
+      (e: unknown) => this.o.logger.error({ err: e, destination: this.name }, 'storm watch cannot use storage; the loop retries'),
+    );
+    this.urgent = look;
+    await look;
+    if (this.urgent === look) this.urgent = undefined;
+  }
+
+  /** The look lookNow started, until it is done: the sender takes no rows before it (senders.ts). */
+  urgentLook(): Promise<void> | undefined {
+    return this.urgent;
+  }
+
+  /** Looks one at a time: the loop's and lookNow's. */
+  private look(): Promise<StormDecision['kind']> {
+    const next = this.serial.then(() => this.check());
+    this.serial = next.catch(() => undefined);
+    return next;
   }
 
   /** Something was queued for the destination: look soon (at most once per `minGapMs`). */
@@ -139,7 +176,7 @@ export class StormWatch {
           await this.sleep(this.o.activeEveryMs ?? 1000, false);
           continue;
         }
-        await this.check();
+        await this.look();
         failures = 0;
         wait = this.active ? (this.o.activeEveryMs ?? 1000) : (this.o.idleEveryMs ?? 10_000);
       } catch (e) {

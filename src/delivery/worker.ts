@@ -54,6 +54,8 @@ export interface WorkerOptions {
   wakeOthers?: (destinations: Iterable<string>) => void;
   /** The signed acknowledge link for a payload (src/ack/token.ts), or undefined: handed to send() in its context. */
   ackLink?: (payload: DeliveryPayload) => string | undefined;
+  /** Settles when rows may be taken: a storm summary being decided goes first (senders.ts). */
+  beforeClaim?: () => Promise<void> | undefined;
   /** Whether the destination can re-send what fires (`refresh_after`), read at each outcome: then the last send is kept (record.ts). */
   refreshes?: () => boolean;
 }
@@ -195,6 +197,7 @@ export class DestinationWorker {
           if (tenure === 'new') await this.prepare();
           else if (this.unsent.size) await this.requeueUnsent();
         }
+        await this.o.beforeClaim?.();
         const now = clock.now();
         if (this.pausedUntil > now) {
           await this.waits.sleep(this.pausedUntil - now);
