@@ -1,65 +1,23 @@
-import type { Logger } from 'pino';
 import type { JsonObject } from '../domain/alert.ts';
-import type { Clock } from '../domain/clock.ts';
 import type { Destination, DeliveryPayload, SendContext, SendOutcome } from '../destinations/types.ts';
-import type { HolderId } from '../cluster/holder.ts';
 import type { Lease } from '../cluster/lease.ts';
 import { claimDeliveries, nextDueAt, requeueRows } from '../storage/deliveries-claim.ts';
 import { reviveOrphans } from '../storage/destinations-repo.ts';
 import { attemptsSince, earlierAttemptMayHaveLanded, loadDestinationState } from '../storage/deliveries-repo.ts';
-import type { GroupCommit } from '../storage/group-commit.ts';
-import type { Db, DeliveryRow } from '../storage/schema.ts';
+import type { DeliveryRow } from '../storage/schema.ts';
 import { withoutAckToken } from '../ack/token.ts';
 import { RetryAfterCap } from './overlong-waits.ts';
-import type { OutcomeSubscriber } from './outcome-events.ts';
 import { recordOutcome } from './record.ts';
 import { senderLease } from './sender-lease.ts';
 import { OutageGate } from './outage.ts';
 import { tellOutage } from './outage-log.ts';
 import { persistUntilStored } from './persist.ts';
-import { backoffMs, DEFAULT_MAX_RETRY_AFTER_MS, STORAGE_BACKOFF, type BackoffOptions } from './retry-policy.ts';
+import type { WorkerOptions } from './worker-options.ts';
+import { backoffMs, DEFAULT_MAX_RETRY_AFTER_MS, STORAGE_BACKOFF } from './retry-policy.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { Waits } from './waits.ts';
 
-export interface DeliveryObserver {
-  attempt(destination: string, outcome: SendOutcome['kind'], latencyMs: number): void;
-  rateLimitWait(destination: string, ms: number): void;
-  /** This instance became (or stopped being) the destination's sender; `tookOver`: from a holder that failed. */
-  senderState?(destination: string, held: boolean, tookOver: boolean): void;
-  /** The destination stopped answering (outage.ts), or answers again. */
-  destinationDown?(destination: string, down: boolean): void;
-}
-
-export interface WorkerOptions {
-  db: Db;
-  /** Claims and outcomes share commits with ingest: one fsync covers many deliveries. */
-  commits: GroupCommit;
-  destination: Destination;
-  clock: Clock;
-  random: () => number;
-  logger: Logger;
-  observer: DeliveryObserver;
-  concurrency: number;
-  maxRetryAgeMs: number;
-  /** The longest Retry-After honoured (delivery.max_retry_after); DEFAULT_MAX_RETRY_AFTER_MS when not given. */
-  maxRetryAfterMs?: number;
-  pollIntervalMs: number;
-  backoff: BackoffOptions;
-  /** This process, as lease holder: one sender per destination across every instance on the database. */
-  holder: HolderId;
-  leaseTtlMs: number;
-  /** Webhooks subscribed to delivery outcomes (outcome-events.ts), read at each outcome: a reload applies at once. */
-  outcomeSubscribers?: () => readonly OutcomeSubscriber[];
-  /** Rows were queued for these other destinations (outcome events): their senders should look now. */
-  wakeOthers?: (destinations: Iterable<string>) => void;
-  /** The signed acknowledge link for a payload (src/ack/token.ts), or undefined: handed to send() in its context. */
-  ackLink?: (payload: DeliveryPayload) => string | undefined;
-  /** Settles when rows may be taken: a storm summary being decided goes first (senders.ts). */
-  beforeClaim?: () => Promise<void> | undefined;
-  /** Whether the destination can re-send what fires (`refresh_after`), read at each outcome: then the last send is kept (record.ts). */
-  refreshes?: () => boolean;
-}
-
+export type { DeliveryObserver, WorkerOptions } from './worker-options.ts';
 
 /**
  * One loop per destination (DESIGN.md): it alone talks to the destination, so the rate limit and per-alert order
