@@ -35,5 +35,5 @@ export async function changeMarks(db: Executor): Promise<string> {
     db.selectFrom('delivery_attempts').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst(),
     db.selectFrom('silences').select((eb) => [eb.fn.countAll().as('n'), eb.fn.max('updated_at').as('m')]).executeTakeFirst(),
   ]);
-  return `${Number(t?.m ?? 0)}.${Number(d?.m ?? 0)}.${Number(a?.m ?? 0)}.${Number(s?.n ?? 0)}-${Number(s?.m ?? 0)}`;
+  return `${Number(t?.m ?? 0)}.${Number(d?.m ?? 0)}.${Number(a?.m ?? 0)}.${Number(s?.n ?? 0)}.${Number(s?.m ?? 0)}`;
 }
