@@ -39,7 +39,9 @@ export function closeIfBodyUnread(request: IncomingMessage, response: ServerResp
   Object.assign(socket, { destroySoon: () => void socket.end() });
   response.once('finish', () => {
     if (request.complete || socket.destroyed) return;
-    // Read on and drop: nothing left unread in the kernel when the socket closes, so it closes without a reset.
+    // Read on and drop (the answer is out: nothing downstream wants the body, a gzip or size counter included):
+    // nothing is left unread in the kernel when the socket closes, so it closes without a reset.
+    request.unpipe();
     request.resume();
     // Past the grace: a sender still sending is cut off, and so is one that keeps a connection we have closed our
     // side of; one that finished its body on a kept-alive connection keeps it.
